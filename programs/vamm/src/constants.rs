@@ -1,0 +1,64 @@
+//! PDA seeds, fixed-point precisions and protocol-wide limits.
+//!
+//! One fixed-point convention for the whole program: every amount is an
+//! unsigned or signed integer scaled by a named precision below, and every
+//! stored or emitted field says which one it uses.
+
+/// Quote (USDC) amounts: native token units, 6 decimals. 1 USDC = 1_000_000.
+pub const QUOTE_PRECISION: u64 = 1_000_000;
+/// Prices: quote native units per whole base unit, i.e. USDC with 6 decimals.
+/// A price of 123.45 USDC is stored as 123_450_000.
+pub const PRICE_PRECISION: u64 = 1_000_000;
+/// Base amounts (positions, AMM reserves): 9 decimals. 1 SOL = 1_000_000_000.
+pub const BASE_PRECISION: u64 = 1_000_000_000;
+/// Ratios (margin ratios, shares): parts per million. 100% = 1_000_000.
+pub const RATIO_PRECISION: u64 = 1_000_000;
+/// Basis points: 100% = 10_000.
+pub const BPS_DENOMINATOR: u64 = 10_000;
+
+/// Number of cross-margin position slots in one trader account.
+pub const MAX_POSITIONS: usize = 8;
+/// Highest sub-account id a wallet may create.
+pub const MAX_SUB_ACCOUNT_ID: u16 = 255;
+
+/// Bounds governance must respect when listing a market.
+pub mod bounds {
+    /// Taker fee: at most 1%.
+    pub const MAX_TAKER_FEE_BPS: u16 = 100;
+    /// Maintenance margin ratio: 0.5% .. 50% (ppm).
+    pub const MIN_MAINTENANCE_RATIO: u32 = 5_000;
+    pub const MAX_MAINTENANCE_RATIO: u32 = 500_000;
+    /// Initial margin ratio: above maintenance, at most 100% (ppm), i.e. at
+    /// least 1x and at most 200x leverage.
+    pub const MAX_INITIAL_RATIO: u32 = 1_000_000;
+    /// Size-proportional margin factor (ppm per sqrt(USDC) of notional).
+    pub const MAX_IMF_FACTOR: u32 = 10_000;
+    /// Oracle age accepted by a market: 1 s .. 10 min.
+    pub const MIN_ORACLE_STALENESS_SECS: u32 = 1;
+    pub const MAX_ORACLE_STALENESS_SECS: u32 = 600;
+    /// Oracle confidence (or std-dev) width as a share of price: at most 10%.
+    pub const MAX_ORACLE_CONFIDENCE_BPS: u16 = 1_000;
+    /// Band within which the two oracle sources must agree: 0.01% .. 10%.
+    pub const MIN_CONSENSUS_BAND_BPS: u16 = 1;
+    pub const MAX_CONSENSUS_BAND_BPS: u16 = 1_000;
+    /// Band between mark and oracle outside which risk-increasing trades are
+    /// refused: 0.1% .. 50%.
+    pub const MIN_MARK_ORACLE_BAND_BPS: u16 = 10;
+    pub const MAX_MARK_ORACLE_BAND_BPS: u16 = 5_000;
+    /// The price range of the concentrated curve must contain the peg and
+    /// span at most a factor of 100 on either side of it.
+    pub const MAX_RANGE_FACTOR: u64 = 100;
+    /// Minimum virtual depth, in base precision (0.001 whole base units), so
+    /// that rounding cannot dominate a swap.
+    pub const MIN_SQRT_K: u128 = 1_000_000;
+    /// Maximum virtual depth (base precision): 1e12 whole base units.
+    pub const MAX_SQRT_K: u128 = 1_000_000_000_000_000_000_000;
+}
+
+pub mod seeds {
+    pub const EXCHANGE: &[u8] = b"exchange";
+    pub const VAULT: &[u8] = b"vault";
+    pub const INSURANCE_VAULT: &[u8] = b"insurance_vault";
+    pub const MARKET: &[u8] = b"market";
+    pub const TRADER: &[u8] = b"trader";
+}

@@ -1,0 +1,6 @@
+//! State transitions shared by instruction handlers: they take loaded
+//! accounts (never `AccountInfo`s) and call into `math`.
+
+pub mod price_book;
+pub mod settlement;
+pub mod trade;

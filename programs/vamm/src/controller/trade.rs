@@ -1,0 +1,223 @@
+//! Executes a market order against the vAMM for one trader account.
+//!
+//! Order of operations: price the fills on the curve (a flip is a close
+//! and an open, each its own swap), check reduce-only and the limit price,
+//! apply the fills to the position and the AMM, book realised PnL, pay
+//! what the PnL pool can of the trader's claim, charge the fee, then check
+//! the circuit breakers and margin at oracle prices. Any refusal aborts the
+//! whole instruction, so nothing is half-applied.
+
+use crate::constants::BPS_DENOMINATOR;
+use crate::controller::price_book::PriceBook;
+use crate::controller::settlement::{book_realised_pnl, charge_fee, pay_pending_profit};
+use crate::error::VammError;
+use crate::math::amm::{average_price, Direction, Swap, TradeSize};
+use crate::math::fees::fee_for;
+use crate::math::margin::check_trade_margin;
+use crate::math::position::{apply_fill, notional};
+use crate::math::safe::{mul_div_u64, SafeMath};
+use crate::state::{Market, MarketStatus, TraderAccount};
+use anchor_lang::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradeRequest {
+    pub direction: Direction,
+    pub size: TradeSize,
+    /// Worst acceptable average fill price, `PRICE_PRECISION`: a long
+    /// refuses above it, a short below it.
+    pub limit_price: u64,
+    pub reduce_only: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradeOutcome {
+    pub base: u64,
+    pub quote: u64,
+    pub average_price: u64,
+    pub fee: u64,
+    pub realised_pnl: i64,
+    pub profit_paid: u64,
+    pub base_after: i64,
+    pub entry_notional_after: u64,
+    pub mark_price_after: u64,
+    /// 0 when no valid oracle price was needed (pure reduction).
+    pub oracle_price: u64,
+}
+
+pub fn execute_trade(
+    market: &mut Market,
+    trader: &mut TraderAccount,
+    request: &TradeRequest,
+    prices: &PriceBook,
+) -> Result<TradeOutcome> {
+    match market.status()? {
+        MarketStatus::Active | MarketStatus::ReduceOnly => {}
+        MarketStatus::Paused | MarketStatus::Settled => return err!(VammError::MarketNotActive),
+    }
+    validate_size(request.size)?;
+    let market_index = market.market_index;
+    let margin_before = prices.margin(trader);
+    let base_before = trader.position(market_index).map_or(0, |p| p.base);
+
+    let curve = market.amm.curve();
+    let mark_before = curve.mark_price()?;
+    let fills = plan_fills(market, base_before, request)?;
+    let increases_risk = fills.len() == 2 || !opposes(base_before, request.direction);
+    if increases_risk {
+        require!(!request.reduce_only, VammError::ReduceOnlyWouldIncrease);
+        require!(market.status()? == MarketStatus::Active, VammError::MarketReduceOnly);
+    }
+
+    let total_base = fills.iter().try_fold(0u64, |sum, f| sum.safe_add(f.base))?;
+    let total_quote = fills.iter().try_fold(0u64, |sum, f| sum.safe_add(f.quote))?;
+    let average = average_price(total_base, total_quote)?;
+    match request.direction {
+        Direction::Long => require!(average <= request.limit_price, VammError::LimitPriceExceeded),
+        Direction::Short => require!(average >= request.limit_price, VammError::LimitPriceExceeded),
+    }
+
+    // Apply the fills to the position and the AMM.
+    let slot = trader.position_slot(market_index)?;
+    let mut realised = 0i64;
+    for fill in &fills {
+        let position = &mut trader.positions[slot];
+        let signed = match fill.direction {
+            Direction::Long => fill.base as i64,
+            Direction::Short => -(fill.base as i64),
+        };
+        let applied = apply_fill(position.base, position.entry_notional, signed, fill.quote)?;
+        update_open_interest(market, position.base, applied.base_after)?;
+        position.base = applied.base_after;
+        position.entry_notional = applied.entry_notional_after;
+        position.realised_pnl = position.realised_pnl.safe_add(applied.realised_pnl)?;
+        realised = realised.safe_add(applied.realised_pnl)?;
+        market.amm.base_reserve.set(fill.base_reserve_after);
+        market.amm.quote_reserve.set(fill.quote_reserve_after);
+    }
+    let mark_after = market.amm.curve().mark_price()?;
+    market.amm.last_mark_price = mark_after;
+
+    // Settle: realised PnL, the claim the pool can pay, then the fee.
+    book_realised_pnl(market, trader, slot, realised)?;
+    let profit_paid = pay_pending_profit(market, trader, slot)?;
+    let mut fee = fee_for(total_quote, market.fees.taker_fee_bps)?;
+    if increases_risk {
+        require!(trader.collateral >= fee, VammError::InsufficientMargin);
+    } else {
+        // A reduction must stay possible for an account that cannot pay
+        // the whole fee; it pays what it has.
+        fee = fee.min(trader.collateral);
+    }
+    charge_fee(market, trader, slot, fee)?;
+    market.stats.volume = market.stats.volume.safe_add(total_quote)?;
+    market.stats.trade_count = market.stats.trade_count.safe_add(1)?;
+
+    let position = trader.positions[slot];
+    let mut oracle_price = 0;
+    if increases_risk {
+        oracle_price = prices.price(market_index)?;
+        check_circuit_breakers(market, position.base, mark_before, mark_after, oracle_price)?;
+        check_trade_margin(&margin_before?, &prices.margin(trader)?, true)?;
+    } else if let (Ok(before), Ok(after), Ok(price)) =
+        (margin_before, prices.margin(trader), prices.price(market_index))
+    {
+        // Without a valid oracle a pure reduction is always allowed;
+        // with one it may not worsen an account below maintenance.
+        oracle_price = price;
+        check_trade_margin(&before, &after, false)?;
+    }
+
+    Ok(TradeOutcome {
+        base: total_base,
+        quote: total_quote,
+        average_price: average,
+        fee,
+        realised_pnl: realised,
+        profit_paid,
+        base_after: position.base,
+        entry_notional_after: position.entry_notional,
+        mark_price_after: mark_after,
+        oracle_price,
+    })
+}
+
+fn validate_size(size: TradeSize) -> Result<()> {
+    let amount = match size {
+        TradeSize::Base(amount) => {
+            require!(amount <= i64::MAX as u64, VammError::AmountTooLarge);
+            amount
+        }
+        TradeSize::Quote(amount) => amount,
+    };
+    require!(amount > 0, VammError::ZeroAmount);
+    Ok(())
+}
+
+/// Whether a trade in `direction` works against an existing position.
+fn opposes(base: i64, direction: Direction) -> bool {
+    base != 0 && ((base > 0) != (direction == Direction::Long))
+}
+
+/// One swap, or two when the order flips the position: the first closes
+/// it exactly, the second opens the rest on the moved curve.
+fn plan_fills(market: &Market, base_before: i64, request: &TradeRequest) -> Result<Vec<Swap>> {
+    let curve = market.amm.curve();
+    let full = curve.swap(request.direction, request.size)?;
+    let size_before = base_before.unsigned_abs();
+    if !opposes(base_before, request.direction) || full.base <= size_before {
+        return Ok(vec![full]);
+    }
+    let close = curve.swap(request.direction, TradeSize::Base(size_before))?;
+    let rest = match request.size {
+        TradeSize::Base(amount) => TradeSize::Base(amount.safe_sub(size_before)?),
+        TradeSize::Quote(amount) => TradeSize::Quote(amount.saturating_sub(close.quote)),
+    };
+    let rest_amount = match rest {
+        TradeSize::Base(a) | TradeSize::Quote(a) => a,
+    };
+    if rest_amount == 0 {
+        return Ok(vec![close]);
+    }
+    let open = curve.after(&close).swap(request.direction, rest)?;
+    Ok(vec![close, open])
+}
+
+/// Moves a position's contribution to the long / short totals.
+fn update_open_interest(market: &mut Market, base_before: i64, base_after: i64) -> Result<()> {
+    let amm = &mut market.amm;
+    if base_before > 0 {
+        amm.base_long = amm.base_long.safe_sub(base_before)?;
+    } else {
+        amm.base_short = amm.base_short.safe_sub(base_before)?;
+    }
+    if base_after > 0 {
+        amm.base_long = amm.base_long.safe_add(base_after)?;
+    } else {
+        amm.base_short = amm.base_short.safe_add(base_after)?;
+    }
+    Ok(())
+}
+
+/// Limits on risk-increasing trades, all valued at the oracle price.
+fn check_circuit_breakers(
+    market: &Market,
+    base_after: i64,
+    mark_before: u64,
+    mark_after: u64,
+    oracle: u64,
+) -> Result<()> {
+    let risk = &market.risk;
+    let gap_after = mark_after.abs_diff(oracle);
+    let band = mul_div_u64(oracle, risk.mark_oracle_band_bps as u64, BPS_DENOMINATOR, false)?;
+    require!(gap_after <= band || gap_after <= mark_before.abs_diff(oracle), VammError::MarkOracleDivergence);
+    let side_base = if base_after > 0 { market.amm.base_long } else { market.amm.base_short };
+    require!(
+        notional(side_base, oracle, false)? <= risk.max_open_interest,
+        VammError::OpenInterestCapExceeded
+    );
+    require!(
+        notional(base_after, oracle, false)? <= risk.max_position_notional,
+        VammError::PositionCapExceeded
+    );
+    Ok(())
+}

@@ -1,0 +1,108 @@
+use anchor_lang::prelude::*;
+
+/// Every refusal the program can return, grouped by subsystem. Codes are
+/// stable: new variants are appended, never inserted.
+#[error_code]
+pub enum VammError {
+    // --- arithmetic ---
+    #[msg("Arithmetic overflow or underflow")]
+    MathOverflow,
+    #[msg("Division by zero")]
+    DivisionByZero,
+    #[msg("A value does not fit the target integer type")]
+    CastOverflow,
+
+    // --- authority and accounts ---
+    #[msg("Signer is not the exchange admin")]
+    NotAdmin,
+    #[msg("Signer is neither the trader account's owner nor its delegate")]
+    NotOwnerOrDelegate,
+    #[msg("Only the trader account's owner may do this")]
+    NotOwner,
+    #[msg("Token account mint is not the exchange collateral mint")]
+    WrongCollateralMint,
+    #[msg("Token account is not the exchange vault")]
+    WrongVault,
+    #[msg("Token account is not owned by the signer")]
+    WrongTokenAccountOwner,
+    #[msg("Market account does not belong to this exchange")]
+    WrongMarket,
+    #[msg("A market needed to value the account was not passed in remaining accounts")]
+    MissingMarketAccount,
+    #[msg("An oracle needed to value the account was not passed")]
+    MissingOracleAccount,
+    #[msg("Sub-account id is out of range")]
+    InvalidSubAccountId,
+
+    // --- arguments ---
+    #[msg("Amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("Amount is above the largest accepted value")]
+    AmountTooLarge,
+    #[msg("Market parameter is outside its governance bounds")]
+    InvalidMarketParameter,
+    #[msg("Market name must be 1 to 16 printable ASCII bytes")]
+    InvalidMarketName,
+    #[msg("Oracle configuration is invalid")]
+    InvalidOracleConfig,
+
+    // --- oracle ---
+    #[msg("Oracle account is not owned by the expected oracle program")]
+    OracleWrongOwner,
+    #[msg("Oracle account is not the one this market is configured with")]
+    OracleWrongAccount,
+    #[msg("Oracle account data could not be decoded")]
+    OracleInvalidData,
+    #[msg("Oracle feed id does not match the market's feed id")]
+    OracleWrongFeedId,
+    #[msg("Oracle update is not fully verified")]
+    OracleNotVerified,
+    #[msg("Oracle price is older than the market's maximum age")]
+    OracleStale,
+    #[msg("Oracle update is older than the last one this market used")]
+    OracleNotMonotonic,
+    #[msg("Oracle confidence interval is too wide")]
+    OracleConfidenceTooWide,
+    #[msg("Oracle price is zero or negative")]
+    OracleNonPositivePrice,
+    #[msg("Primary and secondary oracles disagree beyond the consensus band")]
+    OracleDisagreement,
+
+    // --- market and AMM ---
+    #[msg("Market status does not allow this action")]
+    MarketNotActive,
+    #[msg("Market is reduce-only")]
+    MarketReduceOnly,
+    #[msg("Trade would move the price outside the AMM's liquidity range")]
+    AmmRangeExceeded,
+    #[msg("Trade is too small to move any base or quote")]
+    TradeTooSmall,
+    #[msg("Average fill price is worse than the limit price")]
+    LimitPriceExceeded,
+    #[msg("Mark price is too far from the oracle price for a risk-increasing trade")]
+    MarkOracleDivergence,
+    #[msg("Trade would exceed the market's open-interest cap")]
+    OpenInterestCapExceeded,
+    #[msg("Trade would exceed the per-account position cap")]
+    PositionCapExceeded,
+    #[msg("Exchange has reached its maximum number of markets")]
+    TooManyMarkets,
+
+    // --- positions and margin ---
+    #[msg("Reduce-only order would increase or flip the position")]
+    ReduceOnlyWouldIncrease,
+    #[msg("No open position in this market")]
+    NoPosition,
+    #[msg("Trader account has no free position slot")]
+    NoFreePositionSlot,
+    #[msg("Account would be below its initial margin requirement")]
+    InsufficientMargin,
+    #[msg("Trade would worsen an account below maintenance margin")]
+    MaintenanceMarginWorsened,
+    #[msg("Amount exceeds the account's free collateral")]
+    InsufficientFreeCollateral,
+    #[msg("Trader account still holds collateral, positions or claims")]
+    TraderAccountNotEmpty,
+    #[msg("Close size exceeds the position size")]
+    CloseExceedsPosition,
+}

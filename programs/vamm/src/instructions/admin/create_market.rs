@@ -1,0 +1,186 @@
+use crate::constants::{bounds, seeds};
+use crate::error::VammError;
+use crate::events::MarketCreated;
+use crate::math::amm::Curve;
+use crate::math::safe::SafeMath;
+use crate::oracle::market_price;
+use crate::state::{Exchange, Market, MarketStatus, OracleConfig, OracleSource};
+use anchor_lang::prelude::*;
+
+/// Everything governance chooses when listing a market. Units as on
+/// `Market`; bounds in `constants::bounds` and in the README.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq)]
+pub struct CreateMarketParams {
+    /// Must equal the exchange's `market_count`.
+    pub market_index: u16,
+    /// ASCII, zero-padded.
+    pub name: [u8; 16],
+    pub primary_source: OracleSource,
+    /// Pyth feed id or Switchboard feed hash of the primary.
+    pub primary_feed_id: [u8; 32],
+    pub secondary_source: Option<OracleSource>,
+    pub secondary_feed_id: [u8; 32],
+    pub max_staleness_secs: u32,
+    pub max_confidence_bps: u16,
+    pub consensus_band_bps: u16,
+    /// Virtual depth, `BASE_PRECISION`.
+    pub sqrt_k: u128,
+    /// Price range of the curve, `PRICE_PRECISION`; must contain the
+    /// oracle price at listing (which becomes the peg).
+    pub min_price: u64,
+    pub max_price: u64,
+    /// ppm.
+    pub initial_ratio: u32,
+    pub maintenance_ratio: u32,
+    pub imf_factor: u32,
+    pub mark_oracle_band_bps: u16,
+    /// Quote native.
+    pub max_open_interest: u64,
+    pub max_position_notional: u64,
+    pub taker_fee_bps: u16,
+    pub insurance_share_bps: u16,
+    pub pnl_pool_share_bps: u16,
+    pub fee_pool_share_bps: u16,
+}
+
+/// Lists a market (admin only). The peg starts at the oracle price, which
+/// must be valid at listing.
+#[derive(Accounts)]
+#[instruction(params: CreateMarketParams)]
+pub struct CreateMarket<'info> {
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    #[account(mut, seeds = [seeds::EXCHANGE], bump, has_one = admin @ VammError::NotAdmin)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(
+        init,
+        payer = admin,
+        space = Market::SIZE,
+        seeds = [seeds::MARKET, &params.market_index.to_le_bytes()],
+        bump,
+    )]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: owner, layout and feed id are validated by the oracle adapter.
+    pub primary_oracle: UncheckedAccount<'info>,
+    /// CHECK: as above; required when a secondary source is configured.
+    pub secondary_oracle: Option<UncheckedAccount<'info>>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result<()> {
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    require!(params.market_index == exchange.market_count, VammError::InvalidMarketParameter);
+    validate_params(&params)?;
+
+    let oracle =
+        oracle_config(&params, &ctx.accounts.primary_oracle, ctx.accounts.secondary_oracle.as_deref())?;
+    let now = Clock::get()?.unix_timestamp;
+    let price =
+        market_price(&oracle, &ctx.accounts.primary_oracle, ctx.accounts.secondary_oracle.as_deref(), now)?;
+    let curve = Curve::new(params.sqrt_k, price.price, params.min_price, params.max_price)?;
+    require!(
+        params.max_price <= price.price.safe_mul(bounds::MAX_RANGE_FACTOR)?
+            && params.min_price >= price.price / bounds::MAX_RANGE_FACTOR,
+        VammError::InvalidMarketParameter
+    );
+
+    let mut market = ctx.accounts.market.load_init()?;
+    market.exchange = ctx.accounts.exchange.key();
+    market.name = params.name;
+    market.market_index = params.market_index;
+    market.status = MarketStatus::Active as u8;
+    market.bump = ctx.bumps.market;
+    market.created_ts = now;
+    market.oracle = oracle;
+    market.oracle.last_primary_publish_ts = price.primary_publish_ts;
+    market.oracle.last_secondary_publish_ts = price.secondary_publish_ts;
+    market.oracle.last_price = price.price;
+    market.amm.base_reserve.set(curve.base_reserve);
+    market.amm.quote_reserve.set(curve.quote_reserve);
+    market.amm.sqrt_k.set(params.sqrt_k);
+    market.amm.peg = curve.peg;
+    market.amm.min_price = curve.min_price;
+    market.amm.max_price = curve.max_price;
+    market.amm.last_mark_price = curve.mark_price()?;
+    market.risk.initial_ratio = params.initial_ratio;
+    market.risk.maintenance_ratio = params.maintenance_ratio;
+    market.risk.imf_factor = params.imf_factor;
+    market.risk.mark_oracle_band_bps = params.mark_oracle_band_bps;
+    market.risk.max_open_interest = params.max_open_interest;
+    market.risk.max_position_notional = params.max_position_notional;
+    market.fees.taker_fee_bps = params.taker_fee_bps;
+    market.fees.insurance_share_bps = params.insurance_share_bps;
+    market.fees.pnl_pool_share_bps = params.pnl_pool_share_bps;
+    market.fees.fee_pool_share_bps = params.fee_pool_share_bps;
+    exchange.market_count = exchange.market_count.safe_add(1)?;
+
+    emit!(MarketCreated {
+        market_index: params.market_index,
+        market: ctx.accounts.market.key(),
+        name: params.name,
+        peg: curve.peg,
+        sqrt_k: params.sqrt_k,
+        min_price: curve.min_price,
+        max_price: curve.max_price,
+        ts: now,
+    });
+    Ok(())
+}
+
+fn oracle_config(
+    params: &CreateMarketParams,
+    primary: &AccountInfo,
+    secondary: Option<&AccountInfo>,
+) -> Result<OracleConfig> {
+    let mut config = OracleConfig {
+        primary: primary.key(),
+        primary_feed_id: params.primary_feed_id,
+        primary_source: params.primary_source.to_u8(),
+        max_staleness_secs: params.max_staleness_secs,
+        max_confidence_bps: params.max_confidence_bps,
+        consensus_band_bps: params.consensus_band_bps,
+        ..OracleConfig::default()
+    };
+    if let Some(source) = params.secondary_source {
+        let secondary = secondary.ok_or_else(|| error!(VammError::MissingOracleAccount))?;
+        require_keys_neq!(secondary.key(), primary.key(), VammError::InvalidOracleConfig);
+        require!(
+            (bounds::MIN_CONSENSUS_BAND_BPS..=bounds::MAX_CONSENSUS_BAND_BPS)
+                .contains(&params.consensus_band_bps),
+            VammError::InvalidOracleConfig
+        );
+        config.secondary = secondary.key();
+        config.secondary_feed_id = params.secondary_feed_id;
+        config.secondary_source = source.to_u8();
+    }
+    Ok(config)
+}
+
+fn validate_params(p: &CreateMarketParams) -> Result<()> {
+    let name_len = p.name.iter().position(|b| *b == 0).unwrap_or(p.name.len());
+    require!(
+        name_len > 0
+            && p.name[..name_len].iter().all(|b| b.is_ascii_graphic())
+            && p.name[name_len..].iter().all(|b| *b == 0),
+        VammError::InvalidMarketName
+    );
+    require!(
+        (bounds::MIN_ORACLE_STALENESS_SECS..=bounds::MAX_ORACLE_STALENESS_SECS)
+            .contains(&p.max_staleness_secs)
+            && p.max_confidence_bps <= bounds::MAX_ORACLE_CONFIDENCE_BPS,
+        VammError::InvalidOracleConfig
+    );
+    let ok = (bounds::MIN_SQRT_K..=bounds::MAX_SQRT_K).contains(&p.sqrt_k)
+        && (bounds::MIN_MAINTENANCE_RATIO..=bounds::MAX_MAINTENANCE_RATIO).contains(&p.maintenance_ratio)
+        && p.initial_ratio > p.maintenance_ratio
+        && p.initial_ratio <= bounds::MAX_INITIAL_RATIO
+        && p.imf_factor <= bounds::MAX_IMF_FACTOR
+        && (bounds::MIN_MARK_ORACLE_BAND_BPS..=bounds::MAX_MARK_ORACLE_BAND_BPS)
+            .contains(&p.mark_oracle_band_bps)
+        && p.max_position_notional > 0
+        && p.max_position_notional <= p.max_open_interest
+        && p.taker_fee_bps <= bounds::MAX_TAKER_FEE_BPS
+        && p.insurance_share_bps as u32 + p.pnl_pool_share_bps as u32 + p.fee_pool_share_bps as u32 <= 10_000;
+    require!(ok, VammError::InvalidMarketParameter);
+    Ok(())
+}

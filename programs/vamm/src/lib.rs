@@ -1,0 +1,69 @@
+//! vAMM perpetual futures exchange.
+//!
+//! Handlers are thin: account validation lives in each instruction's
+//! `Accounts` struct, state transitions in `controller`, arithmetic in
+//! `math`, oracle reading in `oracle`.
+#![allow(clippy::result_large_err)]
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod controller;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod math;
+pub mod oracle;
+pub mod state;
+
+use instructions::*;
+
+declare_id!("VAMMq6q1bQ1a9NaZ4sxbNsjdH2h9vmyRhJdwYWm3jx8");
+
+#[program]
+pub mod vamm {
+    use super::*;
+
+    pub fn initialize_exchange(ctx: Context<InitializeExchange>, guardian: Pubkey) -> Result<()> {
+        handle_initialize_exchange(ctx, guardian)
+    }
+
+    pub fn create_market(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result<()> {
+        handle_create_market(ctx, params)
+    }
+
+    pub fn create_trader_account(
+        ctx: Context<CreateTraderAccount>,
+        sub_account_id: u16,
+        delegate: Option<Pubkey>,
+    ) -> Result<()> {
+        handle_create_trader_account(ctx, sub_account_id, delegate)
+    }
+
+    pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey) -> Result<()> {
+        handle_set_delegate(ctx, delegate)
+    }
+
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        handle_deposit(ctx, amount)
+    }
+
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+        handle_withdraw(ctx, amount)
+    }
+
+    pub fn open_position<'info>(ctx: Context<'info, Trade<'info>>, params: OpenPositionParams) -> Result<()> {
+        handle_open_position(ctx, params)
+    }
+
+    pub fn close_position<'info>(
+        ctx: Context<'info, Trade<'info>>,
+        params: ClosePositionParams,
+    ) -> Result<()> {
+        handle_close_position(ctx, params)
+    }
+
+    pub fn close_trader_account(ctx: Context<CloseTraderAccount>) -> Result<()> {
+        handle_close_trader_account(ctx)
+    }
+}

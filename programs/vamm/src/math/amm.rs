@@ -1,0 +1,386 @@
+//! The virtual AMM: constant product over virtual reserves, with a peg and
+//! liquidity concentrated in a price range.
+//!
+//! Units. `base_reserve` (X) and `quote_reserve` (Y) are both in
+//! `BASE_PRECISION` (1e9). One unit of Y is worth `peg` quote, so
+//!
+//! ```text
+//! mark price (PRICE_PRECISION) = Y * peg / X
+//! quote native of dY            = dY * peg / BASE_PRECISION
+//! ```
+//!
+//! Concentration. With k = X * Y the price at reserve X is `k * peg / X^2`,
+//! so the governance range `[min_price, max_price]` is the reserve interval
+//! `[sqrt(k*peg/max_price), sqrt(k*peg/min_price)]`. The reserves the AMM
+//! actually trades against are the part of X and Y above those floors (the
+//! single-range concentrated-liquidity curve: the constant product holds on
+//! the curve shifted by the floors). A swap that would take the price out of
+//! the range is refused, so the price can never leave it.
+//!
+//! Rounding is always against the trader: the reserve the trader pushes
+//! against is rounded up, so `X' * Y' >= X * Y` after every swap (k never
+//! shrinks), quote the trader pays is rounded up and quote or base the
+//! trader receives is rounded down.
+
+use crate::constants::{BASE_PRECISION, PRICE_PRECISION};
+use crate::error::VammError;
+use crate::math::safe::{div_ceil_u256, isqrt_u256, mul_div_u128, to_u64, u256_to_u128, SafeMath};
+use crate::math::u256::U256;
+use anchor_lang::prelude::*;
+
+/// Which way the trader trades against the AMM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+pub enum Direction {
+    /// Trader buys base (goes long); the AMM's X shrinks.
+    Long,
+    /// Trader sells base (goes short); the AMM's X grows.
+    Short,
+}
+
+impl Direction {
+    pub fn opposite(self) -> Self {
+        match self {
+            Direction::Long => Direction::Short,
+            Direction::Short => Direction::Long,
+        }
+    }
+}
+
+/// How a trade size is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+pub enum TradeSize {
+    /// Exact base amount, `BASE_PRECISION`.
+    Base(u64),
+    /// Exact quote notional, quote native units (`QUOTE_PRECISION`): what a
+    /// long pays, or what a short receives, before fees.
+    Quote(u64),
+}
+
+/// The curve state the math needs, copied out of the market account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Curve {
+    /// Virtual base reserve X, `BASE_PRECISION`.
+    pub base_reserve: u128,
+    /// Virtual quote reserve Y, `BASE_PRECISION` units of `peg` quote each.
+    pub quote_reserve: u128,
+    /// Quote value of one unit of Y, `PRICE_PRECISION`.
+    pub peg: u64,
+    /// Lowest price the curve may reach, `PRICE_PRECISION`.
+    pub min_price: u64,
+    /// Highest price the curve may reach, `PRICE_PRECISION`.
+    pub max_price: u64,
+}
+
+/// Result of a swap: what the trader gets or gives, and the new reserves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Swap {
+    pub direction: Direction,
+    /// Base moved, `BASE_PRECISION`: received by a long, given by a short.
+    pub base: u64,
+    /// Quote moved before fees, quote native: paid by a long, received by a
+    /// short.
+    pub quote: u64,
+    pub base_reserve_after: u128,
+    pub quote_reserve_after: u128,
+}
+
+impl Curve {
+    /// A balanced curve of depth `sqrt_k` (X = Y = sqrt_k) priced at `peg`.
+    pub fn new(sqrt_k: u128, peg: u64, min_price: u64, max_price: u64) -> Result<Self> {
+        require!(sqrt_k > 0 && peg > 0, VammError::InvalidMarketParameter);
+        require!(min_price > 0 && min_price <= peg && peg <= max_price, VammError::InvalidMarketParameter);
+        Ok(Self { base_reserve: sqrt_k, quote_reserve: sqrt_k, peg, min_price, max_price })
+    }
+
+    /// k = X * Y in 256 bits.
+    pub fn k(&self) -> Result<U256> {
+        U256::from(self.base_reserve).safe_mul(U256::from(self.quote_reserve))
+    }
+
+    /// Marginal price `Y * peg / X`, `PRICE_PRECISION`, rounded down.
+    pub fn mark_price(&self) -> Result<u64> {
+        price_of(self.base_reserve, self.quote_reserve, self.peg)
+    }
+
+    /// Quote native value of `units` of Y.
+    pub fn quote_units_to_native(&self, units: u128, round_up: bool) -> Result<u64> {
+        to_u64(mul_div_u128(units, self.peg as u128, BASE_PRECISION as u128, round_up)?)
+    }
+
+    /// Units of Y worth `quote` native.
+    pub fn native_to_quote_units(&self, quote: u64, round_up: bool) -> Result<u128> {
+        mul_div_u128(quote as u128, BASE_PRECISION as u128, self.peg as u128, round_up)
+    }
+
+    /// Base reserve at which the marginal price equals `price`:
+    /// `sqrt(k * peg / price)`, rounded down.
+    pub fn base_reserve_at_price(&self, price: u64) -> Result<u128> {
+        let scaled = self.k()?.safe_mul(U256::from(self.peg))?.safe_div(U256::from(price))?;
+        u256_to_u128(isqrt_u256(scaled))
+    }
+
+    /// Base the AMM can still absorb (trader shorts) or give (trader longs)
+    /// before the price reaches the edge of its range, `BASE_PRECISION`.
+    pub fn base_liquidity(&self, direction: Direction) -> Result<u128> {
+        match direction {
+            Direction::Long => {
+                let floor = self.base_reserve_at_price(self.max_price)?;
+                Ok(self.base_reserve.saturating_sub(floor.safe_add(1)?))
+            }
+            Direction::Short => {
+                let ceiling = self.base_reserve_at_price(self.min_price)?;
+                Ok(ceiling.saturating_sub(self.base_reserve.safe_add(1)?))
+            }
+        }
+    }
+
+    /// Executes a swap on a copy of the curve; the caller stores the new
+    /// reserves from the returned `Swap`. Refuses trades that round to
+    /// nothing and trades that would leave the price range.
+    pub fn swap(&self, direction: Direction, size: TradeSize) -> Result<Swap> {
+        let x = self.base_reserve;
+        let y = self.quote_reserve;
+        let k = self.k()?;
+        let (base, quote, x_after, y_after) = match (direction, size) {
+            (Direction::Long, TradeSize::Base(base)) => {
+                require!((base as u128) < x, VammError::AmmRangeExceeded);
+                let x_after = x.safe_sub(base as u128)?;
+                let y_after = u256_to_u128(div_ceil_u256(k, U256::from(x_after))?)?;
+                let quote = self.quote_units_to_native(y_after.safe_sub(y)?, true)?;
+                (base, quote, x_after, y_after)
+            }
+            (Direction::Long, TradeSize::Quote(quote)) => {
+                let y_after = y.safe_add(self.native_to_quote_units(quote, false)?)?;
+                let x_after = u256_to_u128(div_ceil_u256(k, U256::from(y_after))?)?;
+                let base = to_u64(x.safe_sub(x_after)?)?;
+                (base, quote, x_after, y_after)
+            }
+            (Direction::Short, TradeSize::Base(base)) => {
+                let x_after = x.safe_add(base as u128)?;
+                let y_after = u256_to_u128(div_ceil_u256(k, U256::from(x_after))?)?;
+                let quote = self.quote_units_to_native(y.safe_sub(y_after)?, false)?;
+                (base, quote, x_after, y_after)
+            }
+            (Direction::Short, TradeSize::Quote(quote)) => {
+                let units = self.native_to_quote_units(quote, true)?;
+                require!(units < y, VammError::AmmRangeExceeded);
+                let y_after = y.safe_sub(units)?;
+                let x_after = u256_to_u128(div_ceil_u256(k, U256::from(y_after))?)?;
+                let base = to_u64(x_after.safe_sub(x)?)?;
+                (base, quote, x_after, y_after)
+            }
+        };
+        require!(base > 0 && quote > 0, VammError::TradeTooSmall);
+        let price_after = price_of(x_after, y_after, self.peg)?;
+        match direction {
+            Direction::Long => require!(price_after <= self.max_price, VammError::AmmRangeExceeded),
+            Direction::Short => require!(price_after >= self.min_price, VammError::AmmRangeExceeded),
+        }
+        Ok(Swap { direction, base, quote, base_reserve_after: x_after, quote_reserve_after: y_after })
+    }
+
+    /// The curve after `swap` was applied.
+    pub fn after(&self, swap: &Swap) -> Self {
+        Self { base_reserve: swap.base_reserve_after, quote_reserve: swap.quote_reserve_after, ..*self }
+    }
+
+    /// Preview of a trade: average fill price, mark after, and the price
+    /// impact of the trade in bps of the current mark (rounded up).
+    pub fn price_impact(&self, direction: Direction, size: TradeSize) -> Result<PriceImpact> {
+        let swap = self.swap(direction, size)?;
+        let mark_before = self.mark_price()?;
+        let average_price = average_price(swap.base, swap.quote)?;
+        let mark_after = self.after(&swap).mark_price()?;
+        let moved = mark_after.abs_diff(mark_before);
+        let impact_bps = crate::math::safe::mul_div_u64(moved, 10_000, mark_before.max(1), true)?;
+        Ok(PriceImpact { swap, average_price, mark_before, mark_after, impact_bps })
+    }
+}
+
+/// A trade preview, all prices `PRICE_PRECISION`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceImpact {
+    pub swap: Swap,
+    pub average_price: u64,
+    pub mark_before: u64,
+    pub mark_after: u64,
+    pub impact_bps: u64,
+}
+
+/// `Y * peg / X` as a `PRICE_PRECISION` price, rounded down.
+pub fn price_of(base_reserve: u128, quote_reserve: u128, peg: u64) -> Result<u64> {
+    to_u64(mul_div_u128(quote_reserve, peg as u128, base_reserve, false)?)
+}
+
+/// Average fill price of `quote` native for `base`, `PRICE_PRECISION`,
+/// rounded down.
+pub fn average_price(base: u64, quote: u64) -> Result<u64> {
+    to_u64(mul_div_u128(quote as u128, BASE_PRECISION as u128, base as u128, false)?)
+}
+
+const _: () = assert!(PRICE_PRECISION == 1_000_000);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SOL: u64 = BASE_PRECISION;
+
+    /// 100 USDC peg, 1M SOL of depth, range 50..200 USDC.
+    fn curve() -> Curve {
+        Curve::new(1_000_000 * SOL as u128, 100_000_000, 50_000_000, 200_000_000).unwrap()
+    }
+
+    #[test]
+    fn balanced_curve_marks_at_peg() {
+        assert_eq!(curve().mark_price().unwrap(), 100_000_000);
+    }
+
+    #[test]
+    fn long_one_sol_costs_slightly_more_than_peg() {
+        let swap = curve().swap(Direction::Long, TradeSize::Base(SOL)).unwrap();
+        // X' = 999_999 SOL, Y' = k / X': cost = 100 * 1e6/999_999 SOL ~ 100.0001 USDC.
+        assert_eq!(swap.base, SOL);
+        assert_eq!(swap.quote, 100_000_101);
+    }
+
+    #[test]
+    fn short_by_quote_receives_exact_quote() {
+        let swap = curve().swap(Direction::Short, TradeSize::Quote(1_000_000_000)).unwrap();
+        assert_eq!(swap.quote, 1_000_000_000);
+        assert!(swap.base > 10 * SOL, "selling for 1000 USDC takes more than 10 SOL");
+    }
+
+    #[test]
+    fn price_cannot_leave_range() {
+        let c = curve();
+        let room = c.base_liquidity(Direction::Long).unwrap() as u64;
+        assert!(c.swap(Direction::Long, TradeSize::Base(room)).is_ok());
+        let err = c.swap(Direction::Long, TradeSize::Base(room + SOL)).unwrap_err();
+        assert_eq!(err, VammError::AmmRangeExceeded.into());
+        let room = c.base_liquidity(Direction::Short).unwrap() as u64;
+        assert!(c.swap(Direction::Short, TradeSize::Base(room)).is_ok());
+        assert!(c.swap(Direction::Short, TradeSize::Base(room + SOL)).is_err());
+    }
+
+    #[test]
+    fn dust_trade_is_refused() {
+        let err = curve().swap(Direction::Short, TradeSize::Base(1)).unwrap_err();
+        assert_eq!(err, VammError::TradeTooSmall.into());
+    }
+
+    #[test]
+    fn invalid_curve_parameters_are_refused() {
+        assert!(Curve::new(0, 1, 1, 1).is_err());
+        assert!(Curve::new(1, 100, 101, 200).is_err());
+        assert!(Curve::new(1, 100, 50, 99).is_err());
+    }
+
+    fn arb_curve() -> impl Strategy<Value = Curve> {
+        (1_000_000u128..=1_000_000_000_000_000_000_000u128, 1_000u64..=1_000_000_000_000u64).prop_map(
+            |(sqrt_k, peg)| Curve::new(sqrt_k, peg, (peg / 100).max(1), peg.saturating_mul(100)).unwrap(),
+        )
+    }
+
+    fn arb_size() -> impl Strategy<Value = TradeSize> {
+        prop_oneof![(1u64..u64::MAX).prop_map(TradeSize::Base), (1u64..u64::MAX).prop_map(TradeSize::Quote)]
+    }
+
+    fn arb_direction() -> impl Strategy<Value = Direction> {
+        prop_oneof![Just(Direction::Long), Just(Direction::Short)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// No input in range panics; every failure is an error value.
+        #[test]
+        fn swap_never_panics(c in arb_curve(), d in arb_direction(), s in arb_size()) {
+            let _ = c.swap(d, s);
+            let _ = c.price_impact(d, s);
+            let _ = c.base_liquidity(d);
+        }
+
+        #[test]
+        fn k_never_shrinks(c in arb_curve(), d in arb_direction(), s in arb_size()) {
+            if let Ok(swap) = c.swap(d, s) {
+                prop_assert!(c.after(&swap).k().unwrap() >= c.k().unwrap());
+            }
+        }
+
+        /// Opening then immediately closing the same base never returns
+        /// more quote than was paid (long) or costs less than was received
+        /// (short).
+        #[test]
+        fn open_then_close_never_profits(c in arb_curve(), d in arb_direction(), s in arb_size()) {
+            if let Ok(open) = c.swap(d, s) {
+                let moved = c.after(&open);
+                if let Ok(close) = moved.swap(d.opposite(), TradeSize::Base(open.base)) {
+                    match d {
+                        Direction::Long => prop_assert!(close.quote <= open.quote),
+                        Direction::Short => prop_assert!(close.quote >= open.quote),
+                    }
+                }
+            }
+        }
+
+        /// A larger trade in the same direction moves the price at least as
+        /// far and never fills at a better average price.
+        #[test]
+        fn price_moves_monotonically_with_size(c in arb_curve(), d in arb_direction(), a in 1u64..1u64 << 62, extra in 1u64..1u64 << 62) {
+            let small = c.swap(d, TradeSize::Base(a));
+            let large = c.swap(d, TradeSize::Base(a + extra));
+            if let (Ok(small), Ok(large)) = (small, large) {
+                let mark_small = c.after(&small).mark_price().unwrap();
+                let mark_large = c.after(&large).mark_price().unwrap();
+                let avg_small = average_price(small.base, small.quote).unwrap();
+                let avg_large = average_price(large.base, large.quote).unwrap();
+                match d {
+                    Direction::Long => {
+                        prop_assert!(mark_large >= mark_small);
+                        prop_assert!(avg_large >= avg_small);
+                    }
+                    Direction::Short => {
+                        prop_assert!(mark_large <= mark_small);
+                        prop_assert!(avg_large <= avg_small);
+                    }
+                }
+            }
+        }
+
+        /// Swapping in and back out by base returns to reserves within
+        /// rounding: the curve never ends with less X*Y, and the quote
+        /// reserve drifts by at most the rounding of two swaps.
+        #[test]
+        fn swap_round_trip_within_rounding(c in arb_curve(), d in arb_direction(), s in arb_size()) {
+            if let Ok(open) = c.swap(d, s) {
+                let moved = c.after(&open);
+                if let Ok(close) = moved.swap(d.opposite(), TradeSize::Base(open.base)) {
+                    let back = moved.after(&close);
+                    prop_assert_eq!(back.base_reserve, c.base_reserve);
+                    prop_assert!(back.quote_reserve >= c.quote_reserve);
+                    // Each ceil adds < 1 unit of Y, scaled by k/X'^2 across the trip.
+                    let drift = back.quote_reserve - c.quote_reserve;
+                    let bound = 2 + c.quote_reserve / c.base_reserve.max(1) * 2
+                        + moved.quote_reserve / moved.base_reserve.max(1) * 2;
+                    prop_assert!(drift <= bound, "drift {} bound {}", drift, bound);
+                }
+            }
+        }
+
+        /// Swaps by quote and by base agree within rounding: paying the
+        /// quote a base-sized swap cost buys that base, give or take the
+        /// base one quote unit buys (the cost was rounded up by < 1 unit).
+        #[test]
+        fn quote_and_base_sizing_agree(c in arb_curve(), b in 1u64..1u64 << 60) {
+            if let Ok(by_base) = c.swap(Direction::Long, TradeSize::Base(b)) {
+                if let Ok(by_quote) = c.swap(Direction::Long, TradeSize::Quote(by_base.quote)) {
+                    let base_per_quote_unit = BASE_PRECISION.div_ceil(c.mark_price().unwrap().max(1));
+                    prop_assert!(by_quote.base <= b + base_per_quote_unit + 1);
+                    prop_assert!(by_quote.base + base_per_quote_unit + 1 >= b);
+                }
+            }
+        }
+    }
+}

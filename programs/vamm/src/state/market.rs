@@ -1,0 +1,260 @@
+use crate::error::VammError;
+use crate::math::amm::Curve;
+use crate::math::fees::FeeShares;
+use crate::math::margin::MarginParams;
+use crate::state::PodU128;
+use anchor_lang::prelude::*;
+
+/// Lifecycle of a market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+pub enum MarketStatus {
+    /// All trading allowed. Stored as 0.
+    Active,
+    /// Only trades that reduce a position. Stored as 1.
+    ReduceOnly,
+    /// No trading. Stored as 2.
+    Paused,
+    /// Final: positions are settled at a fixed price. Stored as 3.
+    Settled,
+}
+
+impl MarketStatus {
+    pub fn from_u8(value: u8) -> Result<Self> {
+        Ok(match value {
+            0 => Self::Active,
+            1 => Self::ReduceOnly,
+            2 => Self::Paused,
+            3 => Self::Settled,
+            _ => return err!(VammError::InvalidMarketParameter),
+        })
+    }
+}
+
+/// Which oracle program a configured source reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+pub enum OracleSource {
+    /// Pyth pull oracle `PriceUpdateV2`. Stored as 1.
+    Pyth,
+    /// Switchboard On-Demand `PullFeedAccountData`. Stored as 2.
+    Switchboard,
+}
+
+impl OracleSource {
+    /// Stored form; 0 is reserved for "none".
+    pub fn to_u8(self) -> u8 {
+        match self {
+            Self::Pyth => 1,
+            Self::Switchboard => 2,
+        }
+    }
+
+    /// 0 means "no source configured".
+    pub fn from_u8(value: u8) -> Result<Option<Self>> {
+        Ok(match value {
+            0 => None,
+            1 => Some(Self::Pyth),
+            2 => Some(Self::Switchboard),
+            _ => return err!(VammError::InvalidOracleConfig),
+        })
+    }
+}
+
+/// Virtual AMM state. Reserves in `BASE_PRECISION`; prices in
+/// `PRICE_PRECISION`; base amounts in `BASE_PRECISION`.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct AmmState {
+    /// Virtual base reserve X.
+    pub base_reserve: PodU128,
+    /// Virtual quote reserve Y (units worth `peg` quote each).
+    pub quote_reserve: PodU128,
+    /// Depth sqrt(k) at listing or at the last depth change.
+    pub sqrt_k: PodU128,
+    /// Quote value of one unit of Y, `PRICE_PRECISION`.
+    pub peg: u64,
+    /// Lowest price the curve may reach, `PRICE_PRECISION`.
+    pub min_price: u64,
+    /// Highest price the curve may reach, `PRICE_PRECISION`.
+    pub max_price: u64,
+    /// Mark price after the last trade, `PRICE_PRECISION`.
+    pub last_mark_price: u64,
+    /// Sum of all long positions, `BASE_PRECISION` (>= 0).
+    pub base_long: i64,
+    /// Sum of all short positions, `BASE_PRECISION` (<= 0).
+    pub base_short: i64,
+}
+
+impl AmmState {
+    pub fn curve(&self) -> Curve {
+        Curve {
+            base_reserve: self.base_reserve.get(),
+            quote_reserve: self.quote_reserve.get(),
+            peg: self.peg,
+            min_price: self.min_price,
+            max_price: self.max_price,
+        }
+    }
+
+    /// The AMM's own net base position: minus the traders' net,
+    /// `BASE_PRECISION`.
+    pub fn net_base(&self) -> Result<i64> {
+        self.base_long
+            .checked_add(self.base_short)
+            .and_then(i64::checked_neg)
+            .ok_or_else(|| error!(VammError::MathOverflow))
+    }
+}
+
+/// Where the market's prices come from and how strictly they are checked.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct OracleConfig {
+    /// Pinned primary oracle account.
+    pub primary: Pubkey,
+    /// Pinned secondary oracle account (`Pubkey::default()` when none).
+    pub secondary: Pubkey,
+    /// Pyth feed id, or Switchboard feed hash, of the primary.
+    pub primary_feed_id: [u8; 32],
+    /// Feed id or feed hash of the secondary.
+    pub secondary_feed_id: [u8; 32],
+    /// Publish time of the last primary update used, unix seconds.
+    pub last_primary_publish_ts: i64,
+    /// Publish time of the last secondary update used, unix seconds.
+    pub last_secondary_publish_ts: i64,
+    /// Last valid oracle price used, `PRICE_PRECISION`.
+    pub last_price: u64,
+    /// Maximum age of an update, seconds.
+    pub max_staleness_secs: u32,
+    /// Maximum confidence (Pyth) or std-dev (Switchboard) as bps of price.
+    pub max_confidence_bps: u16,
+    /// Maximum gap between primary and secondary, bps of the lower price.
+    pub consensus_band_bps: u16,
+    /// `OracleSource` of the primary.
+    pub primary_source: u8,
+    /// `OracleSource` of the secondary, 0 when none.
+    pub secondary_source: u8,
+    pub padding: [u8; 6],
+}
+
+/// Risk limits, ratios in ppm (`RATIO_PRECISION`), notionals quote native.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct RiskParams {
+    /// Base initial margin ratio, ppm (100_000 = 10% = 10x).
+    pub initial_ratio: u32,
+    /// Base maintenance margin ratio, ppm.
+    pub maintenance_ratio: u32,
+    /// Size-proportional margin factor, ppm per sqrt(whole USDC notional).
+    pub imf_factor: u32,
+    /// Risk-increasing trades may not leave the mark further than this
+    /// from the oracle (unless they move it closer), bps.
+    pub mark_oracle_band_bps: u16,
+    pub padding: [u8; 2],
+    /// Cap on each side's open interest valued at the oracle, quote native.
+    pub max_open_interest: u64,
+    /// Cap on one account's position valued at the oracle, quote native.
+    pub max_position_notional: u64,
+}
+
+impl RiskParams {
+    pub fn margin_params(&self) -> MarginParams {
+        MarginParams {
+            initial_ratio: self.initial_ratio,
+            maintenance_ratio: self.maintenance_ratio,
+            imf_factor: self.imf_factor,
+        }
+    }
+}
+
+/// Fee rate and split, bps.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct FeeParams {
+    /// Fee on traded notional, bps.
+    pub taker_fee_bps: u16,
+    /// Share of each fee for the insurance fund, bps of the fee.
+    pub insurance_share_bps: u16,
+    /// Share of each fee for the market's PnL pool, bps of the fee.
+    pub pnl_pool_share_bps: u16,
+    /// Share of each fee for the market's fee pool, bps of the fee. The
+    /// treasury gets the rest.
+    pub fee_pool_share_bps: u16,
+}
+
+impl FeeParams {
+    pub fn shares(&self) -> FeeShares {
+        FeeShares {
+            insurance_bps: self.insurance_share_bps,
+            pnl_pool_bps: self.pnl_pool_share_bps,
+            fee_pool_bps: self.fee_pool_share_bps,
+        }
+    }
+}
+
+/// Balances the market holds inside the exchange vault, quote native. Their
+/// sum over markets plus all trader collateral equals the vault balance.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct MarketPools {
+    /// Settled losses and a fee share; pays realised profit.
+    pub pnl_pool: u64,
+    /// Fee share that pays the AMM's costs (funding imbalance, repegs).
+    pub fee_pool: u64,
+    /// Protocol revenue.
+    pub treasury: u64,
+    /// Insurance fund's fee share not yet moved to the insurance vault.
+    pub insurance_pending: u64,
+    /// Realised profit owed to traders that the PnL pool could not pay yet
+    /// (a liability, not held tokens).
+    pub unpaid_profit: u64,
+}
+
+/// Lifetime statistics, quote native.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct MarketStats {
+    pub volume: u64,
+    pub fees: u64,
+    pub trade_count: u64,
+}
+
+/// One perpetual market, PDA `["market", market_index as u16 LE]`.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct Market {
+    pub exchange: Pubkey,
+    /// ASCII name, zero-padded (for example `SOL-PERP`).
+    pub name: [u8; 16],
+    pub amm: AmmState,
+    pub oracle: OracleConfig,
+    pub risk: RiskParams,
+    pub fees: FeeParams,
+    pub pools: MarketPools,
+    pub stats: MarketStats,
+    /// Unix seconds of listing.
+    pub created_ts: i64,
+    pub market_index: u16,
+    /// `MarketStatus`.
+    pub status: u8,
+    pub bump: u8,
+    pub padding: [u8; 4],
+    pub reserved: [u8; 256],
+}
+
+impl Market {
+    pub const SIZE: usize = 8 + std::mem::size_of::<Market>();
+
+    pub fn status(&self) -> Result<MarketStatus> {
+        MarketStatus::from_u8(self.status)
+    }
+
+    /// Open interest of each side in base, `BASE_PRECISION`.
+    pub fn open_interest_base(&self) -> (u64, u64) {
+        (self.amm.base_long.unsigned_abs(), self.amm.base_short.unsigned_abs())
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<AmmState>() == 96);
+const _: () = assert!(std::mem::size_of::<OracleConfig>() == 168);
+const _: () = assert!(std::mem::size_of::<Market>() == 688);
+const _: () = assert!(std::mem::align_of::<Market>() <= 8);
