@@ -1,1 +1,555 @@
-pub fn x() {}
+//! Test harness: the vAMM program running natively inside the real Solana
+//! runtime (`solana-program-test`), with the real SPL Token program, a USDC
+//! mint and oracle accounts in the real Pyth and Switchboard layouts.
+// solana-program-test 3.1 marks its whole API deprecated ahead of moving it
+// behind an "unstable" feature in 4.x; 3.1 is the line whose syscall stubs
+// run Anchor CPIs natively, so the warnings are acknowledged here.
+#![allow(deprecated)]
+
+pub mod checks;
+pub mod ix;
+pub mod oracle;
+
+use anchor_lang::prelude::AccountInfo;
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+use solana_account::{Account, AccountSharedData};
+use solana_clock::Clock;
+use solana_instruction::error::InstructionError;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_program_pack::Pack;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+use vamm::error::VammError;
+use vamm::instructions::CreateMarketParams;
+use vamm::state::OracleSource;
+
+pub use ix::TradeAccounts;
+pub use oracle::{PythUpdate, SwitchboardUpdate};
+
+/// 1 USDC in quote native units.
+pub const USDC: u64 = 1_000_000;
+/// 1 whole base unit in `BASE_PRECISION`.
+pub const BASE: u64 = 1_000_000_000;
+/// A price of 1 USDC in `PRICE_PRECISION`.
+pub const PRICE: u64 = 1_000_000;
+/// Unix time the tests start at.
+pub const START_TS: i64 = 1_750_000_000;
+
+/// `processor!` wants independent lifetimes; Anchor's `entry` wants one.
+fn process_instruction<'a, 'b>(
+    program_id: &'a Pubkey,
+    accounts: &'a [AccountInfo<'b>],
+    data: &'a [u8],
+) -> ProgramResult {
+    // SAFETY: the runtime keeps the accounts alive for the whole call; the
+    // transmute only unifies the lifetimes Anchor's signature requires.
+    let accounts: &'a [AccountInfo<'a>] = unsafe { std::mem::transmute(accounts) };
+    vamm::entry(program_id, accounts, data)
+}
+
+pub type TxResult = Result<(), TransactionError>;
+
+/// Which oracle programs back a test market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Oracles {
+    Pyth,
+    Switchboard,
+    PythAndSwitchboard,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct OracleHandle {
+    pub address: Pubkey,
+    pub source: OracleSource,
+    pub feed_id: [u8; 32],
+}
+
+#[derive(Clone, Debug)]
+pub struct MarketHandle {
+    pub index: u16,
+    pub address: Pubkey,
+    pub primary: OracleHandle,
+    pub secondary: Option<OracleHandle>,
+}
+
+impl MarketHandle {
+    /// The market followed by its oracle accounts, as remaining accounts.
+    pub fn valuation_accounts(&self) -> Vec<Pubkey> {
+        let mut keys = vec![self.address, self.primary.address];
+        keys.extend(self.secondary.map(|s| s.address));
+        keys
+    }
+}
+
+pub struct Trader {
+    pub owner: Keypair,
+    pub account: Pubkey,
+    pub usdc: Pubkey,
+}
+
+pub struct TestEnv {
+    pub ctx: ProgramTestContext,
+    pub admin: Keypair,
+    pub mint_authority: Keypair,
+    pub mint: Pubkey,
+    pub exchange: Pubkey,
+    pub vault: Pubkey,
+    pub markets: Vec<MarketHandle>,
+    /// Every trader account created, for the invariant checks.
+    pub trader_accounts: Vec<Pubkey>,
+    pub now: i64,
+    nonce: u32,
+}
+
+impl TestEnv {
+    /// A started runtime with the USDC mint and an initialised exchange.
+    pub async fn new() -> Self {
+        let mut env = Self::bare().await;
+        let ix = ix::initialize_exchange(&env.admin.pubkey(), &env.mint, Pubkey::new_unique());
+        let admin = env.admin.insecure_clone();
+        env.send(&[ix], &[&admin]).await.expect("initialize_exchange");
+        env
+    }
+
+    /// A started runtime with the USDC mint but no exchange.
+    pub async fn bare() -> Self {
+        let mut program_test = ProgramTest::new("vamm", vamm::ID, processor!(process_instruction));
+        program_test.prefer_bpf(false);
+        let admin = Keypair::new();
+        program_test.add_account(admin.pubkey(), system_account(100_000_000_000));
+        let ctx = program_test.start_with_context().await;
+        let mut env = TestEnv {
+            ctx,
+            admin,
+            mint_authority: Keypair::new(),
+            mint: Pubkey::default(),
+            exchange: ix::exchange_pda(),
+            vault: ix::vault_pda(&ix::exchange_pda()),
+            markets: Vec::new(),
+            trader_accounts: Vec::new(),
+            now: START_TS,
+            nonce: 0,
+        };
+        env.set_time(START_TS).await;
+        env.mint = env.create_mint(6).await;
+        env
+    }
+
+    // ---------- transactions ----------
+
+    /// Sends one transaction paid by the context payer. A compute-budget
+    /// instruction carrying a counter keeps identical transactions distinct.
+    pub async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        self.nonce += 1;
+        let mut all =
+            vec![solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+                1_400_000 - self.nonce,
+            )];
+        all.extend_from_slice(instructions);
+        let payer = self.ctx.payer.insecure_clone();
+        let mut keys: Vec<&Keypair> = vec![&payer];
+        keys.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+        let blockhash = self.ctx.last_blockhash;
+        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        self.ctx.banks_client.process_transaction(tx).await.map_err(|e| match e {
+            BanksClientError::TransactionError(e) => e,
+            BanksClientError::SimulationError { err, .. } => err,
+            other => panic!("transport error: {other:?}"),
+        })
+    }
+
+    // ---------- clock ----------
+
+    pub async fn set_time(&mut self, unix_timestamp: i64) {
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.unwrap();
+        clock.unix_timestamp = unix_timestamp;
+        self.ctx.set_sysvar(&clock);
+        self.now = unix_timestamp;
+    }
+
+    pub async fn advance_time(&mut self, seconds: i64) {
+        self.set_time(self.now + seconds).await;
+    }
+
+    // ---------- raw accounts ----------
+
+    pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(*address).await.unwrap()
+    }
+
+    pub fn write_account(&mut self, address: &Pubkey, account: Account) {
+        self.ctx.set_account(address, &AccountSharedData::from(account));
+    }
+
+    pub async fn token_balance(&mut self, token_account: &Pubkey) -> u64 {
+        let account = self.account(token_account).await.expect("token account");
+        spl_token_interface::state::Account::unpack(&account.data).unwrap().amount
+    }
+
+    // ---------- SPL Token ----------
+
+    pub async fn create_mint(&mut self, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let space = spl_token_interface::state::Mint::LEN;
+        let ixs = [
+            solana_system_interface::instruction::create_account(
+                &self.ctx.payer.pubkey(),
+                &mint.pubkey(),
+                rent.minimum_balance(space),
+                space as u64,
+                &spl_token_interface::ID,
+            ),
+            spl_token_interface::instruction::initialize_mint2(
+                &spl_token_interface::ID,
+                &mint.pubkey(),
+                &self.mint_authority.pubkey(),
+                None,
+                decimals,
+            )
+            .unwrap(),
+        ];
+        self.send(&ixs, &[&mint]).await.expect("create mint");
+        mint.pubkey()
+    }
+
+    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        let account = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let space = spl_token_interface::state::Account::LEN;
+        let ixs = [
+            solana_system_interface::instruction::create_account(
+                &self.ctx.payer.pubkey(),
+                &account.pubkey(),
+                rent.minimum_balance(space),
+                space as u64,
+                &spl_token_interface::ID,
+            ),
+            spl_token_interface::instruction::initialize_account3(
+                &spl_token_interface::ID,
+                &account.pubkey(),
+                mint,
+                owner,
+            )
+            .unwrap(),
+        ];
+        self.send(&ixs, &[&account]).await.expect("create token account");
+        account.pubkey()
+    }
+
+    pub async fn mint_usdc(&mut self, to: &Pubkey, amount: u64) {
+        let ix = spl_token_interface::instruction::mint_to(
+            &spl_token_interface::ID,
+            &self.mint,
+            to,
+            &self.mint_authority.pubkey(),
+            &[],
+            amount,
+        )
+        .unwrap();
+        let authority = self.mint_authority.insecure_clone();
+        self.send(&[ix], &[&authority]).await.expect("mint_to");
+    }
+
+    // ---------- oracles ----------
+
+    pub fn write_pyth(&mut self, address: &Pubkey, update: PythUpdate) {
+        self.write_account(address, oracle::pyth_account(&update));
+    }
+
+    pub fn write_switchboard(&mut self, address: &Pubkey, update: SwitchboardUpdate) {
+        self.write_account(address, oracle::switchboard_account(&update));
+    }
+
+    /// Publishes `price` (`PRICE_PRECISION`) on one oracle at the current
+    /// time with a confidence of 0.05%.
+    pub fn publish(&mut self, oracle: &OracleHandle, price: u64) {
+        let confidence = price / 2_000;
+        match oracle.source {
+            OracleSource::Pyth => self.write_pyth(
+                &oracle.address,
+                PythUpdate {
+                    feed_id: oracle.feed_id,
+                    price,
+                    confidence,
+                    publish_time: self.now,
+                    verification: VerificationLevel::Full,
+                },
+            ),
+            OracleSource::Switchboard => self.write_switchboard(
+                &oracle.address,
+                SwitchboardUpdate {
+                    feed_hash: oracle.feed_id,
+                    price,
+                    std_dev: confidence,
+                    timestamp: self.now,
+                    slot: 1,
+                },
+            ),
+        }
+    }
+
+    /// Publishes `price` on every oracle of the market.
+    pub fn set_price(&mut self, market: usize, price: u64) {
+        let handle = self.markets[market].clone();
+        self.publish(&handle.primary, price);
+        if let Some(secondary) = handle.secondary {
+            self.publish(&secondary, price);
+        }
+    }
+
+    // ---------- markets ----------
+
+    /// Lists a market with `default_market_params` at `price`.
+    pub async fn add_market(&mut self, name: &str, price: u64, oracles: Oracles) -> usize {
+        let index = self.markets.len() as u16;
+        let params = default_market_params(index, name, price, oracles);
+        self.add_market_with(params, price).await.expect("create_market")
+    }
+
+    /// Creates the oracle accounts for `params`, publishes `price` and lists
+    /// the market.
+    pub async fn add_market_with(
+        &mut self,
+        params: CreateMarketParams,
+        price: u64,
+    ) -> Result<usize, TransactionError> {
+        let primary = OracleHandle {
+            address: Pubkey::new_unique(),
+            source: params.primary_source,
+            feed_id: params.primary_feed_id,
+        };
+        let secondary = params.secondary_source.map(|source| OracleHandle {
+            address: Pubkey::new_unique(),
+            source,
+            feed_id: params.secondary_feed_id,
+        });
+        self.publish(&primary, price);
+        if let Some(s) = &secondary {
+            self.publish(s, price);
+        }
+        let index = params.market_index;
+        let ix =
+            ix::create_market(&self.admin.pubkey(), params, primary.address, secondary.map(|s| s.address));
+        let admin = self.admin.insecure_clone();
+        self.send(&[ix], &[&admin]).await?;
+        self.markets.push(MarketHandle { index, address: ix::market_pda(index), primary, secondary });
+        Ok(self.markets.len() - 1)
+    }
+
+    // ---------- traders ----------
+
+    /// A funded wallet with a trader account (sub-account 0), a USDC token
+    /// account holding `wallet_usdc` and `deposit` already deposited.
+    pub async fn trader(&mut self, wallet_usdc: u64, deposit: u64) -> Trader {
+        let owner = Keypair::new();
+        self.write_account(&owner.pubkey(), system_account(10_000_000_000));
+        let account = ix::trader_pda(&owner.pubkey(), 0);
+        self.send(&[ix::create_trader_account(&owner.pubkey(), 0, None)], &[&owner])
+            .await
+            .expect("create_trader_account");
+        self.trader_accounts.push(account);
+        let usdc = self.create_token_account(&self.mint.clone(), &owner.pubkey()).await;
+        self.mint_usdc(&usdc, wallet_usdc).await;
+        let trader = Trader { owner, account, usdc };
+        if deposit > 0 {
+            self.deposit(&trader, deposit).await.expect("deposit");
+        }
+        trader
+    }
+
+    pub async fn deposit(&mut self, trader: &Trader, amount: u64) -> TxResult {
+        let ix = ix::deposit(&trader.owner.pubkey(), &trader.account, &trader.usdc, &self.mint, amount);
+        self.send(&[ix], &[&trader.owner]).await
+    }
+
+    /// Remaining accounts valuing every market the trader has a position
+    /// in, except `except`.
+    pub async fn valuation_accounts(
+        &mut self,
+        trader_account: &Pubkey,
+        except: Option<usize>,
+    ) -> Vec<Pubkey> {
+        let state = self.trader_state(trader_account).await;
+        let mut keys = Vec::new();
+        for position in state.positions.iter().filter(|p| p.is_open()) {
+            let market = self.markets.iter().position(|m| m.index == position.market_index).unwrap();
+            if Some(market) != except {
+                keys.extend(self.markets[market].valuation_accounts());
+            }
+        }
+        keys
+    }
+
+    pub async fn withdraw(&mut self, trader: &Trader, amount: u64) -> TxResult {
+        let remaining = self.valuation_accounts(&trader.account, None).await;
+        let ix = ix::withdraw(
+            &trader.owner.pubkey(),
+            &trader.account,
+            &trader.usdc,
+            &self.mint,
+            amount,
+            &remaining,
+        );
+        self.send(&[ix], &[&trader.owner]).await
+    }
+
+    pub async fn trade_accounts(&mut self, trader: &Trader, market: usize) -> TradeAccounts {
+        let handle = self.markets[market].clone();
+        TradeAccounts {
+            authority: trader.owner.pubkey(),
+            market: handle.address,
+            trader_account: trader.account,
+            primary_oracle: handle.primary.address,
+            secondary_oracle: handle.secondary.map(|s| s.address),
+            remaining: self.valuation_accounts(&trader.account, Some(market)).await,
+        }
+    }
+
+    /// A market order with no limit.
+    pub async fn open(
+        &mut self,
+        trader: &Trader,
+        market: usize,
+        direction: vamm::math::amm::Direction,
+        size: vamm::math::amm::TradeSize,
+    ) -> TxResult {
+        let limit_price = match direction {
+            vamm::math::amm::Direction::Long => u64::MAX,
+            vamm::math::amm::Direction::Short => 0,
+        };
+        self.open_with(
+            trader,
+            market,
+            vamm::instructions::OpenPositionParams { direction, size, limit_price, reduce_only: false },
+        )
+        .await
+    }
+
+    pub async fn open_with(
+        &mut self,
+        trader: &Trader,
+        market: usize,
+        params: vamm::instructions::OpenPositionParams,
+    ) -> TxResult {
+        let accounts = self.trade_accounts(trader, market).await;
+        self.send(&[ix::open_position(&accounts, params)], &[&trader.owner]).await
+    }
+
+    pub async fn close(&mut self, trader: &Trader, market: usize, base_amount: Option<u64>) -> TxResult {
+        let accounts = self.trade_accounts(trader, market).await;
+        let params = vamm::instructions::ClosePositionParams { base_amount, limit_price: None };
+        self.send(&[ix::close_position(&accounts, params)], &[&trader.owner]).await
+    }
+}
+
+pub fn system_account(lamports: u64) -> Account {
+    Account {
+        lamports,
+        data: vec![],
+        owner: solana_system_interface::program::ID,
+        executable: false,
+        rent_epoch: 0,
+    }
+}
+
+/// Parameters of a liquid test market: depth 10,000 base units, range
+/// [price/2, price*2], 10% initial / 5% maintenance, 10 bps fee.
+pub fn default_market_params(index: u16, name: &str, price: u64, oracles: Oracles) -> CreateMarketParams {
+    let mut name_bytes = [0u8; 16];
+    name_bytes[..name.len()].copy_from_slice(name.as_bytes());
+    let feed = |tag: u8| {
+        let mut id = [tag; 32];
+        id[0] = index as u8;
+        id
+    };
+    let (primary_source, secondary_source) = match oracles {
+        Oracles::Pyth => (OracleSource::Pyth, None),
+        Oracles::Switchboard => (OracleSource::Switchboard, None),
+        Oracles::PythAndSwitchboard => (OracleSource::Pyth, Some(OracleSource::Switchboard)),
+    };
+    CreateMarketParams {
+        market_index: index,
+        name: name_bytes,
+        primary_source,
+        primary_feed_id: feed(0xA1),
+        secondary_source,
+        secondary_feed_id: feed(0xB2),
+        max_staleness_secs: 60,
+        max_confidence_bps: 100,
+        consensus_band_bps: 100,
+        sqrt_k: 10_000 * BASE as u128,
+        min_price: price / 2,
+        max_price: price * 2,
+        initial_ratio: 100_000,
+        maintenance_ratio: 50_000,
+        imf_factor: 100,
+        mark_oracle_band_bps: 1_000,
+        max_open_interest: 100_000_000 * USDC,
+        max_position_notional: 50_000_000 * USDC,
+        taker_fee_bps: 10,
+        insurance_share_bps: 3_000,
+        pnl_pool_share_bps: 2_000,
+        fee_pool_share_bps: 2_000,
+    }
+}
+
+/// The program error code a refusal must carry.
+pub fn error_code(error: VammError) -> u32 {
+    anchor_lang::error::ERROR_CODE_OFFSET + error as u32
+}
+
+/// Asserts that a transaction failed in the vAMM instruction with `error`.
+#[track_caller]
+pub fn assert_error(result: TxResult, error: VammError) {
+    match result {
+        Err(TransactionError::InstructionError(_, InstructionError::Custom(code)))
+            if code == error_code(error) => {}
+        other => panic!("expected {error:?} ({}), got {other:?}", error_code(error)),
+    }
+}
+
+/// Asserts that a transaction failed with an Anchor framework error.
+#[track_caller]
+pub fn assert_anchor_error(result: TxResult, error: anchor_lang::error::ErrorCode) {
+    match result {
+        Err(TransactionError::InstructionError(_, InstructionError::Custom(code)))
+            if code == error as u32 => {}
+        other => panic!("expected {error:?} ({}), got {other:?}", error as u32),
+    }
+}
+
+/// Runs `$call` (a `TxResult` future), asserts it failed with `$error` and
+/// that none of `$watched` changed.
+#[macro_export]
+macro_rules! assert_refused {
+    ($env:expr, $watched:expr, $call:expr, $error:expr) => {{
+        let watched: Vec<solana_pubkey::Pubkey> = $watched;
+        let before = $env.snapshot(&watched).await;
+        let result = $call;
+        $crate::assert_error(result, $error);
+        assert_eq!($env.snapshot(&watched).await, before, "a refused instruction changed state");
+    }};
+}
+
+impl TestEnv {
+    /// The accounts a trader's refused instruction must leave untouched:
+    /// its trader account and wallet, the vault and every market.
+    pub fn watched(&self, trader: &Trader) -> Vec<Pubkey> {
+        let mut keys = vec![trader.account, trader.usdc, self.vault];
+        keys.extend(self.markets.iter().map(|m| m.address));
+        keys
+    }
+
+    /// A funded wallet with no trader account.
+    pub fn wallet(&mut self) -> Keypair {
+        let wallet = Keypair::new();
+        self.write_account(&wallet.pubkey(), system_account(10_000_000_000));
+        wallet
+    }
+}

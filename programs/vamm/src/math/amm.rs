@@ -147,35 +147,40 @@ impl Curve {
                 let x_after = x.safe_sub(base as u128)?;
                 let y_after = u256_to_u128(div_ceil_u256(k, U256::from(x_after))?)?;
                 let quote = self.quote_units_to_native(y_after.safe_sub(y)?, true)?;
-                (base, quote, x_after, y_after)
+                (base as u128, quote, x_after, y_after)
             }
             (Direction::Long, TradeSize::Quote(quote)) => {
                 let y_after = y.safe_add(self.native_to_quote_units(quote, false)?)?;
                 let x_after = u256_to_u128(div_ceil_u256(k, U256::from(y_after))?)?;
-                let base = to_u64(x.safe_sub(x_after)?)?;
-                (base, quote, x_after, y_after)
+                (x.safe_sub(x_after)?, quote, x_after, y_after)
             }
             (Direction::Short, TradeSize::Base(base)) => {
                 let x_after = x.safe_add(base as u128)?;
                 let y_after = u256_to_u128(div_ceil_u256(k, U256::from(x_after))?)?;
                 let quote = self.quote_units_to_native(y.safe_sub(y_after)?, false)?;
-                (base, quote, x_after, y_after)
+                (base as u128, quote, x_after, y_after)
             }
             (Direction::Short, TradeSize::Quote(quote)) => {
                 let units = self.native_to_quote_units(quote, true)?;
                 require!(units < y, VammError::AmmRangeExceeded);
                 let y_after = y.safe_sub(units)?;
                 let x_after = u256_to_u128(div_ceil_u256(k, U256::from(y_after))?)?;
-                let base = to_u64(x_after.safe_sub(x)?)?;
-                (base, quote, x_after, y_after)
+                (x_after.safe_sub(x)?, quote, x_after, y_after)
             }
         };
-        require!(base > 0 && quote > 0, VammError::TradeTooSmall);
-        let price_after = price_of(x_after, y_after, self.peg)?;
+        // Compared in 256 bits: a price past the range may not fit a u64.
+        let price_after =
+            U256::from(y_after).safe_mul(U256::from(self.peg))?.safe_div(U256::from(x_after))?;
         match direction {
-            Direction::Long => require!(price_after <= self.max_price, VammError::AmmRangeExceeded),
-            Direction::Short => require!(price_after >= self.min_price, VammError::AmmRangeExceeded),
+            Direction::Long => {
+                require!(price_after <= U256::from(self.max_price), VammError::AmmRangeExceeded)
+            }
+            Direction::Short => {
+                require!(price_after >= U256::from(self.min_price), VammError::AmmRangeExceeded)
+            }
         }
+        let base = to_u64(base)?;
+        require!(base > 0 && quote > 0, VammError::TradeTooSmall);
         Ok(Swap { direction, base, quote, base_reserve_after: x_after, quote_reserve_after: y_after })
     }
 

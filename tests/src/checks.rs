@@ -1,0 +1,87 @@
+//! Account decoding and the invariants every test sequence ends with.
+
+use crate::TestEnv;
+use solana_pubkey::Pubkey;
+use vamm::state::{Exchange, Market, TraderAccount};
+
+/// Reads a zero-copy account (data after the 8-byte discriminator),
+/// tolerating the runtime's 8-byte alignment.
+pub fn decode<T: bytemuck::Pod>(data: &[u8]) -> T {
+    assert!(data.len() >= 8 + std::mem::size_of::<T>(), "account too small");
+    bytemuck::pod_read_unaligned(&data[8..8 + std::mem::size_of::<T>()])
+}
+
+impl TestEnv {
+    pub async fn market_state(&mut self, market: usize) -> Market {
+        let address = self.markets[market].address;
+        decode(&self.account(&address).await.expect("market").data)
+    }
+
+    pub async fn trader_state(&mut self, trader_account: &Pubkey) -> TraderAccount {
+        decode(&self.account(trader_account).await.expect("trader account").data)
+    }
+
+    pub async fn exchange_state(&mut self) -> Exchange {
+        let address = self.exchange;
+        decode(&self.account(&address).await.expect("exchange").data)
+    }
+
+    /// Raw bytes of accounts, to show a refused instruction changed nothing.
+    pub async fn snapshot(&mut self, addresses: &[Pubkey]) -> Vec<Option<Vec<u8>>> {
+        let mut out = Vec::new();
+        for address in addresses {
+            out.push(self.account(address).await.map(|a| a.data));
+        }
+        out
+    }
+
+    /// Vault conservation and AMM/position consistency over every market
+    /// and every trader account the test created.
+    pub async fn check_invariants(&mut self) {
+        let vault = self.vault;
+        let vault_balance = self.token_balance(&vault).await as u128;
+        let mut ledger = 0u128;
+        let mut traders = Vec::new();
+        for address in self.trader_accounts.clone() {
+            if let Some(account) = self.account(&address).await {
+                let trader: TraderAccount = decode(&account.data);
+                ledger += trader.collateral as u128;
+                traders.push(trader);
+            }
+        }
+        for index in 0..self.markets.len() {
+            let market = self.market_state(index).await;
+            let pools = market.pools;
+            ledger += (pools.pnl_pool + pools.fee_pool + pools.treasury + pools.insurance_pending) as u128;
+
+            let positions = traders
+                .iter()
+                .flat_map(|t| t.positions.iter())
+                .filter(|p| p.is_open() && p.market_index == market.market_index);
+            let (mut long, mut short, mut pending) = (0i128, 0i128, 0u128);
+            for p in positions {
+                if p.base > 0 {
+                    long += p.base as i128;
+                } else {
+                    short += p.base as i128;
+                }
+                pending += p.pending_profit as u128;
+            }
+            assert_eq!(market.amm.base_long as i128, long, "market {index}: long open interest");
+            assert_eq!(market.amm.base_short as i128, short, "market {index}: short open interest");
+            assert_eq!(
+                market.amm.net_base().unwrap() as i128,
+                -(long + short),
+                "market {index}: AMM net base"
+            );
+            assert_eq!(pools.unpaid_profit as u128, pending, "market {index}: unpaid profit claims");
+            let k_now = market.amm.curve().k().unwrap();
+            let sqrt_k = market.amm.sqrt_k.get();
+            assert!(
+                k_now >= vamm::math::u256::U256::from(sqrt_k) * vamm::math::u256::U256::from(sqrt_k),
+                "market {index}: k shrank"
+            );
+        }
+        assert_eq!(vault_balance, ledger, "vault balance must equal what the ledger says it holds");
+    }
+}

@@ -1,0 +1,171 @@
+//! Instruction builders for every program instruction.
+
+use anchor_lang::{InstructionData, ToAccountMetas};
+use solana_instruction::{AccountMeta, Instruction};
+use solana_pubkey::Pubkey;
+use vamm::constants::seeds;
+use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
+
+pub fn exchange_pda() -> Pubkey {
+    Pubkey::find_program_address(&[seeds::EXCHANGE], &vamm::ID).0
+}
+pub fn vault_pda(exchange: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::VAULT, exchange.as_ref()], &vamm::ID).0
+}
+pub fn insurance_vault_pda(exchange: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::INSURANCE_VAULT, exchange.as_ref()], &vamm::ID).0
+}
+pub fn market_pda(index: u16) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::MARKET, &index.to_le_bytes()], &vamm::ID).0
+}
+pub fn trader_pda(owner: &Pubkey, sub_account_id: u16) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::TRADER, owner.as_ref(), &sub_account_id.to_le_bytes()], &vamm::ID).0
+}
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id: vamm::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+pub fn initialize_exchange(admin: &Pubkey, mint: &Pubkey, guardian: Pubkey) -> Instruction {
+    let exchange = exchange_pda();
+    build(
+        vamm::accounts::InitializeExchange {
+            admin: *admin,
+            exchange,
+            collateral_mint: *mint,
+            vault: vault_pda(&exchange),
+            insurance_vault: insurance_vault_pda(&exchange),
+            token_program: spl_token_interface::ID,
+            system_program: solana_system_interface::program::ID,
+        },
+        vamm::instruction::InitializeExchange { guardian },
+    )
+}
+
+pub fn create_market(
+    admin: &Pubkey,
+    params: CreateMarketParams,
+    primary_oracle: Pubkey,
+    secondary_oracle: Option<Pubkey>,
+) -> Instruction {
+    build(
+        vamm::accounts::CreateMarket {
+            admin: *admin,
+            exchange: exchange_pda(),
+            market: market_pda(params.market_index),
+            primary_oracle,
+            secondary_oracle,
+            system_program: solana_system_interface::program::ID,
+        },
+        vamm::instruction::CreateMarket { params },
+    )
+}
+
+pub fn create_trader_account(owner: &Pubkey, sub_account_id: u16, delegate: Option<Pubkey>) -> Instruction {
+    build(
+        vamm::accounts::CreateTraderAccount {
+            owner: *owner,
+            exchange: exchange_pda(),
+            trader_account: trader_pda(owner, sub_account_id),
+            system_program: solana_system_interface::program::ID,
+        },
+        vamm::instruction::CreateTraderAccount { sub_account_id, delegate },
+    )
+}
+
+pub fn set_delegate(owner: &Pubkey, trader_account: &Pubkey, delegate: Pubkey) -> Instruction {
+    build(
+        vamm::accounts::SetDelegate { owner: *owner, trader_account: *trader_account },
+        vamm::instruction::SetDelegate { delegate },
+    )
+}
+
+pub fn deposit(
+    authority: &Pubkey,
+    trader_account: &Pubkey,
+    source: &Pubkey,
+    mint: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    let exchange = exchange_pda();
+    build(
+        vamm::accounts::Deposit {
+            authority: *authority,
+            exchange,
+            trader_account: *trader_account,
+            source: *source,
+            vault: vault_pda(&exchange),
+            collateral_mint: *mint,
+            token_program: spl_token_interface::ID,
+        },
+        vamm::instruction::Deposit { amount },
+    )
+}
+
+pub fn withdraw(
+    owner: &Pubkey,
+    trader_account: &Pubkey,
+    destination: &Pubkey,
+    mint: &Pubkey,
+    amount: u64,
+    remaining: &[Pubkey],
+) -> Instruction {
+    let exchange = exchange_pda();
+    let mut ix = build(
+        vamm::accounts::Withdraw {
+            owner: *owner,
+            exchange,
+            trader_account: *trader_account,
+            destination: *destination,
+            vault: vault_pda(&exchange),
+            collateral_mint: *mint,
+            token_program: spl_token_interface::ID,
+        },
+        vamm::instruction::Withdraw { amount },
+    );
+    ix.accounts.extend(remaining.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    ix
+}
+
+/// The accounts every trade names, plus the remaining accounts that value
+/// the rest of the trader's positions.
+#[derive(Clone, Debug)]
+pub struct TradeAccounts {
+    pub authority: Pubkey,
+    pub market: Pubkey,
+    pub trader_account: Pubkey,
+    pub primary_oracle: Pubkey,
+    pub secondary_oracle: Option<Pubkey>,
+    pub remaining: Vec<Pubkey>,
+}
+
+fn trade_ix(accounts: &TradeAccounts, data: impl InstructionData) -> Instruction {
+    let mut ix = build(
+        vamm::accounts::Trade {
+            authority: accounts.authority,
+            exchange: exchange_pda(),
+            market: accounts.market,
+            trader_account: accounts.trader_account,
+            primary_oracle: accounts.primary_oracle,
+            secondary_oracle: accounts.secondary_oracle,
+        },
+        data,
+    );
+    ix.accounts.extend(accounts.remaining.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    ix
+}
+
+pub fn open_position(accounts: &TradeAccounts, params: OpenPositionParams) -> Instruction {
+    trade_ix(accounts, vamm::instruction::OpenPosition { params })
+}
+
+pub fn close_position(accounts: &TradeAccounts, params: ClosePositionParams) -> Instruction {
+    trade_ix(accounts, vamm::instruction::ClosePosition { params })
+}
+
+pub fn close_trader_account(owner: &Pubkey, trader_account: &Pubkey) -> Instruction {
+    build(
+        vamm::accounts::CloseTraderAccount { owner: *owner, trader_account: *trader_account },
+        vamm::instruction::CloseTraderAccount {},
+    )
+}

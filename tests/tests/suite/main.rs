@@ -1,0 +1,8 @@
+//! The real-runtime suite: one binary, one module per flow.
+#![allow(deprecated)]
+
+mod accounts;
+mod cross_margin;
+mod oracles;
+mod refusals;
+mod trading;
