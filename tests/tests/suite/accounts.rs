@@ -237,7 +237,7 @@ async fn trader_account_closes_only_when_empty_and_returns_rent() {
     assert_refused!(
         env,
         env.watched(&alice),
-        env.send(&[close.clone()], &[&alice.owner]).await,
+        env.send(std::slice::from_ref(&close), &[&alice.owner]).await,
         VammError::TraderAccountNotEmpty
     );
 

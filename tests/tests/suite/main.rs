@@ -3,6 +3,8 @@
 
 mod accounts;
 mod cross_margin;
+mod docs;
 mod oracles;
 mod refusals;
+mod sequences;
 mod trading;

@@ -28,7 +28,7 @@ async fn deposit_open_grow_reduce_close_withdraw() {
     env.open(&alice, sol, Direction::Long, TradeSize::Quote(500 * USDC)).await.unwrap();
     let position = *env.trader_state(&alice.account).await.position(0).unwrap();
     assert!(position.base > 9 * BASE as i64 && position.base < 5 * BASE as i64 + 5 * BASE as i64);
-    assert_eq!(position.entry_notional > 1_000 * USDC, true);
+    assert!(position.entry_notional > 1_000 * USDC);
     env.check_invariants().await;
 
     // Reduce half, then close the rest.

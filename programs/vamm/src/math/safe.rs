@@ -146,7 +146,7 @@ mod tests {
             let down = mul_div_u128(a as u128, b as u128, c as u128, false).unwrap();
             let up = mul_div_u128(a as u128, b as u128, c as u128, true).unwrap();
             prop_assert!(up == down || up == down + 1);
-            let exact = (a as u128 * b as u128) % c as u128 == 0;
+            let exact = (a as u128 * b as u128).is_multiple_of(c as u128);
             prop_assert_eq!(up == down, exact);
         }
     }

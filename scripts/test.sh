@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: math unit and property tests, the real-runtime
+# integration suite, and the check that the committed IDL matches the source.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# One target directory per machine, reused by CI and later sessions.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vamm-target}"
+# solana-program-test logs every transaction at debug level otherwise.
+export RUST_LOG="${RUST_LOG:-error}"
+
+command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
+
+echo "== formatting"
+cargo fmt --all -- --check
+echo "== unit, property and real-runtime tests"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
+echo "== IDL is up to date"
+cargo run --quiet --locked -p xtask -- idl --check
+# One closing line for the whole run.
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$log"
