@@ -258,3 +258,38 @@ async fn trader_account_closes_only_when_empty_and_returns_rent() {
     assert_eq!(env.account(&owner).await.unwrap().lamports, lamports_before + rent);
     env.check_invariants().await;
 }
+
+#[tokio::test]
+async fn market_at_a_pda_that_does_not_match_its_index_is_refused() {
+    let mut env = TestEnv::new().await;
+    let params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+    let oracle = solana_pubkey::Pubkey::new_unique();
+    env.write_pyth(
+        &oracle,
+        PythUpdate {
+            feed_id: params.primary_feed_id,
+            price: 100 * PRICE,
+            confidence: 0,
+            publish_time: env.now,
+            verification: pyth_solana_receiver_sdk::price_update::VerificationLevel::Full,
+        },
+    );
+    let mut ix = ix::create_market(&env.admin.pubkey(), params, oracle, None);
+    ix.accounts[2].pubkey = ix::market_pda(1);
+    let admin = env.admin.insecure_clone();
+    let before = env.snapshot(&[env.exchange, ix::market_pda(1)]).await;
+    assert_anchor_error(env.send(&[ix], &[&admin]).await, anchor_lang::error::ErrorCode::ConstraintSeeds);
+    assert_eq!(env.snapshot(&[env.exchange, ix::market_pda(1)]).await, before);
+}
+
+#[tokio::test]
+async fn trader_account_at_a_foreign_pda_is_refused() {
+    let mut env = TestEnv::new().await;
+    let alice = env.wallet();
+    let bob = env.wallet();
+    // Alice tries to create an account at Bob's address.
+    let mut ix = ix::create_trader_account(&alice.pubkey(), 0, None);
+    ix.accounts[2].pubkey = ix::trader_pda(&bob.pubkey(), 0);
+    assert_anchor_error(env.send(&[ix], &[&alice]).await, anchor_lang::error::ErrorCode::ConstraintSeeds);
+    assert!(env.account(&ix::trader_pda(&bob.pubkey(), 0)).await.is_none());
+}

@@ -270,6 +270,17 @@ mod tests {
     }
 
     #[test]
+    fn price_impact_of_a_long() {
+        // 1% of X bought: mark rises by 1/(0.99^2) - 1 = 2.03%.
+        let impact = curve().price_impact(Direction::Long, TradeSize::Base(10_000 * SOL)).unwrap();
+        assert_eq!(impact.mark_before, 100_000_000);
+        assert_eq!(impact.mark_after, 102_030_405);
+        assert_eq!(impact.impact_bps, 204);
+        // Average fill: 100 / 0.99 = 101.0101...
+        assert_eq!(impact.average_price, 101_010_101);
+    }
+
+    #[test]
     fn dust_trade_is_refused() {
         let err = curve().swap(Direction::Short, TradeSize::Base(1)).unwrap_err();
         assert_eq!(err, VammError::TradeTooSmall.into());
