@@ -1,6 +1,6 @@
 //! Account decoding and the invariants every test sequence ends with.
 
-use crate::TestEnv;
+use crate::{ix, TestEnv};
 use solana_pubkey::Pubkey;
 use vamm::state::{Exchange, Market, TraderAccount};
 
@@ -83,5 +83,13 @@ impl TestEnv {
             );
         }
         assert_eq!(vault_balance, ledger, "vault balance must equal what the ledger says it holds");
+        let insurance_vault = ix::insurance_vault_pda(&self.exchange);
+        let insurance_tokens = self.token_balance(&insurance_vault).await;
+        let fund = self.exchange_state().await.insurance;
+        assert_eq!(
+            insurance_tokens,
+            fund.balance + self.insurance_donated,
+            "insurance vault must equal the fund's ledger"
+        );
     }
 }

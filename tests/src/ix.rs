@@ -169,3 +169,162 @@ pub fn close_trader_account(owner: &Pubkey, trader_account: &Pubkey) -> Instruct
         vamm::instruction::CloseTraderAccount {},
     )
 }
+
+pub fn insurance_stake_pda(owner: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::INSURANCE_STAKE, owner.as_ref()], &vamm::ID).0
+}
+
+/// The market's oracle accounts as (primary, secondary).
+#[derive(Clone, Copy, Debug)]
+pub struct MarketOracles {
+    pub market: Pubkey,
+    pub primary: Pubkey,
+    pub secondary: Option<Pubkey>,
+}
+
+pub fn settle_funding(cranker: &Pubkey, m: &MarketOracles) -> Instruction {
+    build(
+        vamm::accounts::SettleFunding {
+            cranker: *cranker,
+            market: m.market,
+            primary_oracle: m.primary,
+            secondary_oracle: m.secondary,
+        },
+        vamm::instruction::SettleFunding {},
+    )
+}
+
+pub fn update_twaps(cranker: &Pubkey, m: &MarketOracles) -> Instruction {
+    build(
+        vamm::accounts::UpdateTwaps {
+            cranker: *cranker,
+            market: m.market,
+            primary_oracle: m.primary,
+            secondary_oracle: m.secondary,
+        },
+        vamm::instruction::UpdateTwaps {},
+    )
+}
+
+pub fn liquidate(
+    liquidator: &Pubkey,
+    liquidator_account: &Pubkey,
+    liquidatee: &Pubkey,
+    m: &MarketOracles,
+    params: vamm::instructions::LiquidateParams,
+    remaining: &[Pubkey],
+) -> Instruction {
+    let mut ix = build(
+        vamm::accounts::Liquidate {
+            liquidator: *liquidator,
+            exchange: exchange_pda(),
+            market: m.market,
+            liquidatee: *liquidatee,
+            liquidator_account: *liquidator_account,
+            primary_oracle: m.primary,
+            secondary_oracle: m.secondary,
+        },
+        vamm::instruction::Liquidate { params },
+    );
+    ix.accounts.extend(remaining.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    ix
+}
+
+pub fn resolve_bankruptcy(
+    cranker: &Pubkey,
+    market: &Pubkey,
+    trader_account: &Pubkey,
+    mint: &Pubkey,
+) -> Instruction {
+    let exchange = exchange_pda();
+    build(
+        vamm::accounts::ResolveBankruptcy {
+            cranker: *cranker,
+            exchange,
+            market: *market,
+            trader_account: *trader_account,
+            vault: vault_pda(&exchange),
+            insurance_vault: insurance_vault_pda(&exchange),
+            collateral_mint: *mint,
+            token_program: spl_token_interface::ID,
+        },
+        vamm::instruction::ResolveBankruptcy {},
+    )
+}
+
+pub fn sweep_insurance_fees(cranker: &Pubkey, market: &Pubkey, mint: &Pubkey) -> Instruction {
+    let exchange = exchange_pda();
+    build(
+        vamm::accounts::SweepInsuranceFees {
+            cranker: *cranker,
+            exchange,
+            market: *market,
+            vault: vault_pda(&exchange),
+            insurance_vault: insurance_vault_pda(&exchange),
+            collateral_mint: *mint,
+            token_program: spl_token_interface::ID,
+        },
+        vamm::instruction::SweepInsuranceFees {},
+    )
+}
+
+pub fn create_insurance_stake(owner: &Pubkey) -> Instruction {
+    build(
+        vamm::accounts::CreateInsuranceStake {
+            owner: *owner,
+            stake: insurance_stake_pda(owner),
+            system_program: solana_system_interface::program::ID,
+        },
+        vamm::instruction::CreateInsuranceStake {},
+    )
+}
+
+pub fn stake_insurance(owner: &Pubkey, source: &Pubkey, mint: &Pubkey, amount: u64) -> Instruction {
+    let exchange = exchange_pda();
+    build(
+        vamm::accounts::StakeInsurance {
+            owner: *owner,
+            exchange,
+            stake: insurance_stake_pda(owner),
+            source: *source,
+            insurance_vault: insurance_vault_pda(&exchange),
+            collateral_mint: *mint,
+            token_program: spl_token_interface::ID,
+        },
+        vamm::instruction::StakeInsurance { amount },
+    )
+}
+
+pub fn request_unstake(owner: &Pubkey, shares: u64) -> Instruction {
+    build(
+        vamm::accounts::RequestUnstake {
+            owner: *owner,
+            exchange: exchange_pda(),
+            stake: insurance_stake_pda(owner),
+        },
+        vamm::instruction::RequestUnstake { shares },
+    )
+}
+
+pub fn unstake(owner: &Pubkey, destination: &Pubkey, mint: &Pubkey) -> Instruction {
+    let exchange = exchange_pda();
+    build(
+        vamm::accounts::Unstake {
+            owner: *owner,
+            exchange,
+            stake: insurance_stake_pda(owner),
+            destination: *destination,
+            insurance_vault: insurance_vault_pda(&exchange),
+            collateral_mint: *mint,
+            token_program: spl_token_interface::ID,
+        },
+        vamm::instruction::Unstake {},
+    )
+}
+
+pub fn set_unstake_cooldown(admin: &Pubkey, cooldown_secs: u32) -> Instruction {
+    build(
+        vamm::accounts::SetUnstakeCooldown { admin: *admin, exchange: exchange_pda() },
+        vamm::instruction::SetUnstakeCooldown { cooldown_secs },
+    )
+}

@@ -78,6 +78,14 @@ pub struct MarketHandle {
 }
 
 impl MarketHandle {
+    pub fn oracles(&self) -> ix::MarketOracles {
+        ix::MarketOracles {
+            market: self.address,
+            primary: self.primary.address,
+            secondary: self.secondary.map(|s| s.address),
+        }
+    }
+
     /// The market followed by its oracle accounts, as remaining accounts.
     pub fn valuation_accounts(&self) -> Vec<Pubkey> {
         let mut keys = vec![self.address, self.primary.address];
@@ -103,6 +111,8 @@ pub struct TestEnv {
     /// Every trader account created, for the invariant checks.
     pub trader_accounts: Vec<Pubkey>,
     pub now: i64,
+    /// Tokens sent straight to the insurance vault (not fund balance).
+    pub insurance_donated: u64,
     nonce: u32,
 }
 
@@ -133,6 +143,7 @@ impl TestEnv {
             markets: Vec::new(),
             trader_accounts: Vec::new(),
             now: START_TS,
+            insurance_donated: 0,
             nonce: 0,
         };
         env.set_time(START_TS).await;
@@ -459,7 +470,9 @@ pub fn system_account(lamports: u64) -> Account {
 }
 
 /// Parameters of a liquid test market: depth 10,000 base units, range
-/// [price/2, price*2], 10% initial / 5% maintenance, 10 bps fee.
+/// [price/2, price*2], 10% initial / 5% maintenance, 10 bps fee, hourly
+/// funding clamped at 1%, 1% liquidation fee split half and half, at most
+/// half a position per liquidation step, 1% buffer.
 pub fn default_market_params(index: u16, name: &str, price: u64, oracles: Oracles) -> CreateMarketParams {
     let mut name_bytes = [0u8; 16];
     name_bytes[..name.len()].copy_from_slice(name.as_bytes());
@@ -496,6 +509,12 @@ pub fn default_market_params(index: u16, name: &str, price: u64, oracles: Oracle
         insurance_share_bps: 3_000,
         pnl_pool_share_bps: 2_000,
         fee_pool_share_bps: 2_000,
+        funding_period_secs: 3_600,
+        max_funding_rate_bps: 100,
+        liquidation_fee_bps: 100,
+        liquidator_share_bps: 5_000,
+        max_liquidation_fraction_bps: 5_000,
+        liquidation_buffer_ratio: 10_000,
     }
 }
 
@@ -551,5 +570,74 @@ impl TestEnv {
         let wallet = Keypair::new();
         self.write_account(&wallet.pubkey(), system_account(10_000_000_000));
         wallet
+    }
+}
+
+impl TestEnv {
+    /// A keeper wallet with its own (empty) trader account, to receive
+    /// liquidation rewards.
+    pub async fn keeper(&mut self) -> Trader {
+        self.trader(0, 0).await
+    }
+
+    pub async fn settle_funding(&mut self, market: usize) -> TxResult {
+        let cranker = self.wallet();
+        let ix = ix::settle_funding(&cranker.pubkey(), &self.markets[market].oracles());
+        self.send(&[ix], &[&cranker]).await
+    }
+
+    pub async fn liquidate(
+        &mut self,
+        keeper: &Trader,
+        target: &Trader,
+        market: usize,
+        params: vamm::instructions::LiquidateParams,
+    ) -> TxResult {
+        let remaining = self.valuation_accounts(&target.account, Some(market)).await;
+        let ix = ix::liquidate(
+            &keeper.owner.pubkey(),
+            &keeper.account,
+            &target.account,
+            &self.markets[market].oracles(),
+            params,
+            &remaining,
+        );
+        self.send(&[ix], &[&keeper.owner]).await
+    }
+
+    pub async fn resolve_bankruptcy(&mut self, target: &Pubkey, market: usize) -> TxResult {
+        let cranker = self.wallet();
+        let ix = ix::resolve_bankruptcy(&cranker.pubkey(), &self.markets[market].address, target, &self.mint);
+        self.send(&[ix], &[&cranker]).await
+    }
+
+    pub async fn sweep_insurance_fees(&mut self, market: usize) -> TxResult {
+        let cranker = self.wallet();
+        let ix = ix::sweep_insurance_fees(&cranker.pubkey(), &self.markets[market].address, &self.mint);
+        self.send(&[ix], &[&cranker]).await
+    }
+
+    /// A wallet with USDC and an insurance stake account, staking `amount`.
+    pub async fn staker(&mut self, wallet_usdc: u64, amount: u64) -> Trader {
+        let owner = self.wallet();
+        let usdc = self.create_token_account(&self.mint.clone(), &owner.pubkey()).await;
+        self.mint_usdc(&usdc, wallet_usdc).await;
+        self.send(&[ix::create_insurance_stake(&owner.pubkey())], &[&owner])
+            .await
+            .expect("create_insurance_stake");
+        let staker = Trader { account: ix::insurance_stake_pda(&owner.pubkey()), owner, usdc };
+        if amount > 0 {
+            self.stake(&staker, amount).await.expect("stake");
+        }
+        staker
+    }
+
+    pub async fn stake(&mut self, staker: &Trader, amount: u64) -> TxResult {
+        let ix = ix::stake_insurance(&staker.owner.pubkey(), &staker.usdc, &self.mint, amount);
+        self.send(&[ix], &[&staker.owner]).await
+    }
+
+    pub async fn stake_state(&mut self, staker: &Trader) -> vamm::state::InsuranceStake {
+        checks::decode(&self.account(&staker.account).await.expect("stake").data)
     }
 }

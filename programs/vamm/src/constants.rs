@@ -61,4 +61,27 @@ pub mod seeds {
     pub const INSURANCE_VAULT: &[u8] = b"insurance_vault";
     pub const MARKET: &[u8] = b"market";
     pub const TRADER: &[u8] = b"trader";
+    pub const INSURANCE_STAKE: &[u8] = b"insurance_stake";
+}
+
+/// Insurance fund limits.
+pub mod insurance {
+    /// Default unstake cooldown: 7 days.
+    pub const DEFAULT_UNSTAKE_COOLDOWN_SECS: u32 = 7 * 24 * 3_600;
+    /// Governance may set the cooldown within 1 to 30 days.
+    pub const MIN_UNSTAKE_COOLDOWN_SECS: u32 = 24 * 3_600;
+    pub const MAX_UNSTAKE_COOLDOWN_SECS: u32 = 30 * 24 * 3_600;
+}
+
+/// Funding and liquidation bounds for listing.
+pub mod risk_bounds {
+    /// Funding period: 1 minute to 1 day.
+    pub const MIN_FUNDING_PERIOD_SECS: u32 = 60;
+    pub const MAX_FUNDING_PERIOD_SECS: u32 = 86_400;
+    /// One period's funding rate is clamped to at most 5% of the oracle.
+    pub const MAX_FUNDING_RATE_BPS: u16 = 500;
+    /// Liquidation fee: at most 5% and below the maintenance ratio.
+    pub const MAX_LIQUIDATION_FEE_BPS: u16 = 500;
+    /// One liquidation step closes 5% .. 100% of a position.
+    pub const MIN_LIQUIDATION_FRACTION_BPS: u16 = 500;
 }

@@ -105,4 +105,30 @@ pub enum VammError {
     TraderAccountNotEmpty,
     #[msg("Close size exceeds the position size")]
     CloseExceedsPosition,
+
+    // --- funding, liquidation, insurance (appended) ---
+    #[msg("Funding is not due yet")]
+    FundingNotDue,
+    #[msg("Account is not below its maintenance margin")]
+    NotLiquidatable,
+    #[msg("An account cannot liquidate itself or another account of the same owner")]
+    SelfLiquidation,
+    #[msg("Another market of this account carries more risk")]
+    NotRiskiestMarket,
+    #[msg("Liquidation step would not improve the account's margin")]
+    LiquidationDidNotImprove,
+    #[msg("Account still has open positions: liquidate them first")]
+    BankruptcyNeedsLiquidation,
+    #[msg("No unpaid loss in this market")]
+    NoBadDebt,
+    #[msg("Stake would mint no shares")]
+    StakeTooSmall,
+    #[msg("Not enough shares")]
+    InsufficientShares,
+    #[msg("No unstake request is pending")]
+    NoUnstakeRequest,
+    #[msg("Unstake cooldown has not elapsed")]
+    CooldownNotElapsed,
+    #[msg("Token account is not the exchange insurance vault")]
+    WrongInsuranceVault,
 }

@@ -104,3 +104,118 @@ pub struct TradeExecuted {
     pub collateral_after: u64,
     pub ts: i64,
 }
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct FundingSettled {
+    pub market_index: u16,
+    /// `PRICE_PRECISION`.
+    pub mark_twap: u64,
+    pub oracle_twap: u64,
+    /// Rate of the paying side, parts per billion of the oracle TWAP
+    /// (positive: longs pay).
+    pub rate_ppb: i64,
+    /// Index moves, `FUNDING_INDEX_PRECISION`.
+    pub long_index_delta: i64,
+    pub short_index_delta: i64,
+    /// Quote native owed by the paying side and to the receiving side.
+    pub paid_by_payers: u64,
+    pub owed_to_receivers: u64,
+    /// Quote native the fee pool paid for the AMM's side.
+    pub fee_pool_contribution: u64,
+    /// The receiving side's rate was scaled down: the fee pool could not
+    /// cover the AMM's side.
+    pub capped: bool,
+    /// Whole periods since the previous settlement (only one is charged).
+    pub periods_elapsed: u64,
+    pub ts: i64,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct Liquidated {
+    pub market_index: u16,
+    pub liquidatee: Pubkey,
+    pub liquidator: Pubkey,
+    /// `BASE_PRECISION`.
+    pub base_closed: u64,
+    /// Quote native.
+    pub quote: u64,
+    pub realised_pnl: i64,
+    pub fee: u64,
+    pub liquidator_reward: u64,
+    pub insurance_share: u64,
+    /// `BASE_PRECISION`.
+    pub base_after: i64,
+    /// Equity minus maintenance requirement before and after, quote native.
+    pub surplus_before: i64,
+    pub surplus_after: i64,
+    /// `PRICE_PRECISION`.
+    pub oracle_price: u64,
+    pub ts: i64,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct BankruptcyResolved {
+    pub market_index: u16,
+    pub trader_account: Pubkey,
+    /// Quote native; the five parts sum to `deficit`.
+    pub deficit: u64,
+    pub from_collateral: u64,
+    pub from_claims: u64,
+    pub from_insurance: u64,
+    pub socialised: u64,
+    pub unrecovered: u64,
+    /// 1 longs, -1 shorts, 0 none.
+    pub socialised_side: i8,
+    /// `FUNDING_INDEX_PRECISION`.
+    pub index_delta: i64,
+    pub ts: i64,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct InsuranceFeesSwept {
+    pub market_index: u16,
+    /// Quote native moved from the vault to the insurance vault.
+    pub amount: u64,
+    pub insurance_balance_after: u64,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct InsuranceStaked {
+    pub owner: Pubkey,
+    /// Quote native.
+    pub amount: u64,
+    pub shares: u64,
+    pub insurance_balance_after: u64,
+    pub total_shares_after: u64,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct UnstakeRequested {
+    pub owner: Pubkey,
+    pub shares: u64,
+    /// Unix seconds from which `unstake` pays.
+    pub available_ts: i64,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct Unstaked {
+    pub owner: Pubkey,
+    pub shares: u64,
+    /// Quote native paid.
+    pub amount: u64,
+    pub insurance_balance_after: u64,
+    pub total_shares_after: u64,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct UnstakeCooldownSet {
+    pub cooldown_secs: u32,
+}

@@ -15,6 +15,7 @@ pub mod instructions;
 pub mod math;
 pub mod oracle;
 pub mod state;
+pub mod transfers;
 
 use instructions::*;
 
@@ -65,5 +66,45 @@ pub mod vamm {
 
     pub fn close_trader_account(ctx: Context<CloseTraderAccount>) -> Result<()> {
         handle_close_trader_account(ctx)
+    }
+
+    pub fn settle_funding(ctx: Context<SettleFunding>) -> Result<()> {
+        handle_settle_funding(ctx)
+    }
+
+    pub fn update_twaps(ctx: Context<UpdateTwaps>) -> Result<()> {
+        handle_update_twaps(ctx)
+    }
+
+    pub fn liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: LiquidateParams) -> Result<()> {
+        handle_liquidate(ctx, params)
+    }
+
+    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+        handle_resolve_bankruptcy(ctx)
+    }
+
+    pub fn sweep_insurance_fees(ctx: Context<SweepInsuranceFees>) -> Result<()> {
+        handle_sweep_insurance_fees(ctx)
+    }
+
+    pub fn create_insurance_stake(ctx: Context<CreateInsuranceStake>) -> Result<()> {
+        handle_create_insurance_stake(ctx)
+    }
+
+    pub fn stake_insurance(ctx: Context<StakeInsurance>, amount: u64) -> Result<()> {
+        handle_stake_insurance(ctx, amount)
+    }
+
+    pub fn request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Result<()> {
+        handle_request_unstake(ctx, shares)
+    }
+
+    pub fn unstake(ctx: Context<Unstake>) -> Result<()> {
+        handle_unstake(ctx)
+    }
+
+    pub fn set_unstake_cooldown(ctx: Context<SetUnstakeCooldown>, cooldown_secs: u32) -> Result<()> {
+        handle_set_unstake_cooldown(ctx, cooldown_secs)
     }
 }

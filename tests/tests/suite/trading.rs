@@ -122,15 +122,16 @@ async fn health_is_reported_from_oracle_prices() {
         base: position.base,
         entry_notional: position.entry_notional,
         pending_profit: 0,
+        unpaid_loss: 0,
+        unsettled_funding: 0,
         oracle_price: 100 * PRICE,
         params: market.risk.margin_params(),
     };
-    let margin = vamm::math::margin::AccountMargin::new(state.collateral, 0, &[risk]).unwrap();
+    let margin = vamm::math::margin::AccountMargin::new(state.collateral, &[risk]).unwrap();
     assert_eq!(margin.health().unwrap(), HealthState::Healthy);
     let at = |price: u64| {
         vamm::math::margin::AccountMargin::new(
             state.collateral,
-            0,
             &[vamm::math::margin::PositionRisk { oracle_price: price, ..risk }],
         )
         .unwrap()

@@ -1,6 +1,9 @@
 //! State transitions shared by instruction handlers: they take loaded
 //! accounts (never `AccountInfo`s) and call into `math`.
 
+pub mod bankruptcy;
+pub mod funding;
+pub mod liquidation;
 pub mod price_book;
 pub mod settlement;
 pub mod trade;

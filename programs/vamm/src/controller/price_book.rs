@@ -2,15 +2,19 @@
 //! position in, gathered once per instruction (the health cache) so that
 //! all margin math afterwards runs on plain values.
 
+use crate::controller::settlement::unsettled_funding;
 use crate::error::VammError;
 use crate::math::margin::{AccountMargin, MarginParams, PositionRisk};
 use crate::oracle::{market_price, MarketPrice};
-use crate::state::{Market, TraderAccount};
+use crate::state::{Market, Position, TraderAccount};
 use anchor_lang::prelude::*;
 
 struct Entry {
     market_index: u16,
     params: MarginParams,
+    /// The market's cumulative funding indices, to value unsettled funding.
+    cumulative_long: i64,
+    cumulative_short: i64,
     /// `PRICE_PRECISION`; `Err` keeps why the oracle could not be used
     /// (as the program error code the client will see).
     price: core::result::Result<u64, ProgramError>,
@@ -22,10 +26,25 @@ pub struct PriceBook {
 }
 
 impl PriceBook {
-    /// Adds a market with the outcome of reading its oracle.
-    pub fn insert(&mut self, market_index: u16, params: MarginParams, price: Result<u64>) {
-        self.entries.retain(|e| e.market_index != market_index);
-        self.entries.push(Entry { market_index, params, price: price.map_err(ProgramError::from) });
+    /// Adds a market with the outcome of reading its oracle. Call it again
+    /// after the market's funding indices move.
+    pub fn insert(&mut self, market: &Market, price: Result<u64>) {
+        self.entries.retain(|e| e.market_index != market.market_index);
+        self.entries.push(Entry {
+            market_index: market.market_index,
+            params: market.risk.margin_params(),
+            cumulative_long: market.funding.cumulative_long,
+            cumulative_short: market.funding.cumulative_short,
+            price: price.map_err(ProgramError::from),
+        });
+    }
+
+    /// Refreshes a market's funding indices after they moved.
+    pub fn refresh_funding(&mut self, market: &Market) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.market_index == market.market_index) {
+            entry.cumulative_long = market.funding.cumulative_long;
+            entry.cumulative_short = market.funding.cumulative_short;
+        }
     }
 
     /// Adds every market found in `remaining` (accounts owned by this
@@ -53,7 +72,7 @@ impl PriceBook {
                         .map(|p: MarketPrice| p.price)
                 }
             };
-            self.insert(market.market_index, market.risk.margin_params(), price);
+            self.insert(&market, price);
         }
         Ok(())
     }
@@ -71,21 +90,49 @@ impl PriceBook {
     pub fn margin(&self, trader: &TraderAccount) -> Result<AccountMargin> {
         let mut positions = Vec::with_capacity(crate::constants::MAX_POSITIONS);
         for position in trader.open_positions() {
-            let (oracle_price, params) = if position.base == 0 {
-                (0, MarginParams { initial_ratio: 0, maintenance_ratio: 0, imf_factor: 0 })
-            } else {
-                let price = self.price(position.market_index)?;
-                let entry = self.entries.iter().find(|e| e.market_index == position.market_index);
-                (price, entry.map(|e| e.params).ok_or_else(|| error!(VammError::MissingMarketAccount))?)
-            };
-            positions.push(PositionRisk {
-                base: position.base,
-                entry_notional: position.entry_notional,
-                pending_profit: position.pending_profit,
-                oracle_price,
-                params,
-            });
+            positions.push(self.position_risk(position)?);
         }
-        AccountMargin::new(trader.collateral, trader.unpaid_loss, &positions)
+        AccountMargin::new(trader.collateral, &positions)
+    }
+
+    /// One position as margin sees it.
+    pub fn position_risk(&self, position: &Position) -> Result<PositionRisk> {
+        let mut risk = PositionRisk {
+            base: position.base,
+            entry_notional: position.entry_notional,
+            pending_profit: position.pending_profit,
+            unpaid_loss: position.unpaid_loss,
+            unsettled_funding: 0,
+            oracle_price: 0,
+            params: MarginParams { initial_ratio: 0, maintenance_ratio: 0, imf_factor: 0 },
+        };
+        if position.base != 0 {
+            let entry = self
+                .entries
+                .iter()
+                .find(|e| e.market_index == position.market_index)
+                .ok_or_else(|| error!(VammError::MissingMarketAccount))?;
+            risk.oracle_price = self.price(position.market_index)?;
+            risk.params = entry.params;
+            risk.unsettled_funding = unsettled_funding(
+                entry.cumulative_long,
+                entry.cumulative_short,
+                position.base,
+                position.funding_index,
+            )?;
+        }
+        Ok(risk)
+    }
+
+    /// The market whose position needs the most maintenance margin.
+    pub fn riskiest_market(&self, trader: &TraderAccount) -> Result<Option<u16>> {
+        let mut riskiest: Option<(u128, u16)> = None;
+        for position in trader.positions.iter().filter(|p| p.base != 0) {
+            let margin = AccountMargin::new(0, &[self.position_risk(position)?])?;
+            if riskiest.is_none_or(|(required, _)| margin.maintenance_required > required) {
+                riskiest = Some((margin.maintenance_required, position.market_index));
+            }
+        }
+        Ok(riskiest.map(|(_, index)| index))
     }
 }

@@ -8,8 +8,11 @@
 //! whole instruction, so nothing is half-applied.
 
 use crate::constants::BPS_DENOMINATOR;
+use crate::controller::funding::update_twaps;
 use crate::controller::price_book::PriceBook;
-use crate::controller::settlement::{book_realised_pnl, charge_fee, pay_pending_profit};
+use crate::controller::settlement::{
+    book_realised_pnl, charge_fee, pay_pending_profit, settle_position_funding, side_of,
+};
 use crate::error::VammError;
 use crate::math::amm::{average_price, Direction, Swap, TradeSize};
 use crate::math::fees::fee_for;
@@ -49,6 +52,7 @@ pub fn execute_trade(
     trader: &mut TraderAccount,
     request: &TradeRequest,
     prices: &PriceBook,
+    now_ts: i64,
 ) -> Result<TradeOutcome> {
     match market.status()? {
         MarketStatus::Active | MarketStatus::ReduceOnly => {}
@@ -56,8 +60,11 @@ pub fn execute_trade(
     }
     validate_size(request.size)?;
     let market_index = market.market_index;
+    update_twaps(market, now_ts, prices.price(market_index).ok())?;
+    let slot = trader.position_slot(market_index)?;
+    settle_position_funding(market, trader, slot)?;
     let margin_before = prices.margin(trader);
-    let base_before = trader.position(market_index).map_or(0, |p| p.base);
+    let base_before = trader.positions[slot].base;
 
     let curve = market.amm.curve();
     let mark_before = curve.mark_price()?;
@@ -77,28 +84,17 @@ pub fn execute_trade(
     }
 
     // Apply the fills to the position and the AMM.
-    let slot = trader.position_slot(market_index)?;
     let mut realised = 0i64;
     for fill in &fills {
-        let position = &mut trader.positions[slot];
-        let signed = match fill.direction {
-            Direction::Long => fill.base as i64,
-            Direction::Short => -(fill.base as i64),
-        };
-        let applied = apply_fill(position.base, position.entry_notional, signed, fill.quote)?;
-        update_open_interest(market, position.base, applied.base_after)?;
-        position.base = applied.base_after;
-        position.entry_notional = applied.entry_notional_after;
-        position.realised_pnl = position.realised_pnl.safe_add(applied.realised_pnl)?;
-        realised = realised.safe_add(applied.realised_pnl)?;
-        market.amm.base_reserve.set(fill.base_reserve_after);
-        market.amm.quote_reserve.set(fill.quote_reserve_after);
+        realised = realised.safe_add(apply_swap(market, trader, slot, fill)?)?;
     }
     let mark_after = market.amm.curve().mark_price()?;
     market.amm.last_mark_price = mark_after;
+    let base_after = trader.positions[slot].base;
+    trader.positions[slot].funding_index = market.funding_index(base_after);
 
     // Settle: realised PnL, the claim the pool can pay, then the fee.
-    book_realised_pnl(market, trader, slot, realised)?;
+    book_realised_pnl(market, trader, slot, realised, side_of(base_before))?;
     let profit_paid = pay_pending_profit(market, trader, slot)?;
     let mut fee = fee_for(total_quote, market.fees.taker_fee_bps)?;
     if increases_risk {
@@ -180,6 +176,25 @@ fn plan_fills(market: &Market, base_before: i64, request: &TradeRequest) -> Resu
     }
     let open = curve.after(&close).swap(request.direction, rest)?;
     Ok(vec![close, open])
+}
+
+/// Applies one swap to the position in `slot`, the open interest and the
+/// AMM reserves. Returns the PnL it realised (before fees).
+pub fn apply_swap(market: &mut Market, trader: &mut TraderAccount, slot: usize, fill: &Swap) -> Result<i64> {
+    let position = &mut trader.positions[slot];
+    let signed = match fill.direction {
+        Direction::Long => fill.base as i64,
+        Direction::Short => -(fill.base as i64),
+    };
+    let applied = apply_fill(position.base, position.entry_notional, signed, fill.quote)?;
+    update_open_interest(market, position.base, applied.base_after)?;
+    position.base = applied.base_after;
+    position.entry_notional = applied.entry_notional_after;
+    position.realised_pnl = position.realised_pnl.safe_add(applied.realised_pnl)?;
+    market.amm.base_reserve.set(fill.base_reserve_after);
+    market.amm.quote_reserve.set(fill.quote_reserve_after);
+    market.amm.last_mark_price = market.amm.curve().mark_price()?;
+    Ok(applied.realised_pnl)
 }
 
 /// Moves a position's contribution to the long / short totals.

@@ -13,9 +13,11 @@
 //! from its own base ratio.
 //!
 //! Account value (equity) = collateral + unrealised PnL + profit claims
-//! waiting for the PnL pool - unpaid losses. Health compares equity with
-//! the summed requirements. Free collateral, what may be withdrawn, counts
-//! unrealised losses but never unrealised profit or unpaid claims.
+//! waiting for the PnL pool - unpaid losses - funding owed + funding
+//! receivable (funding not yet settled into collateral). Health compares
+//! equity with the summed requirements. Free collateral, what may be
+//! withdrawn, counts unrealised losses and funding owed but never
+//! unrealised profit, funding receivable or unpaid claims.
 
 use crate::constants::{QUOTE_PRECISION, RATIO_PRECISION};
 use crate::error::VammError;
@@ -50,6 +52,11 @@ pub struct PositionRisk {
     pub entry_notional: u64,
     /// Realised profit not yet paid from the PnL pool, quote native.
     pub pending_profit: u64,
+    /// Realised loss not yet covered, quote native.
+    pub unpaid_loss: u64,
+    /// Funding accrued but not settled, quote native: positive owed by the
+    /// trader, negative owed to the trader.
+    pub unsettled_funding: i64,
     /// Oracle price, `PRICE_PRECISION`.
     pub oracle_price: u64,
     pub params: MarginParams,
@@ -72,7 +79,9 @@ pub enum HealthState {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccountMargin {
     pub collateral: u64,
-    pub unpaid_loss: u64,
+    pub unpaid_loss: u128,
+    pub funding_owed: u128,
+    pub funding_receivable: u128,
     pub unrealised_pnl: i128,
     /// Sum of the negative unrealised PnLs only (<= 0).
     pub unrealised_loss: i128,
@@ -83,8 +92,8 @@ pub struct AccountMargin {
 }
 
 impl AccountMargin {
-    pub fn new(collateral: u64, unpaid_loss: u64, positions: &[PositionRisk]) -> Result<Self> {
-        let mut margin = AccountMargin { collateral, unpaid_loss, ..Default::default() };
+    pub fn new(collateral: u64, positions: &[PositionRisk]) -> Result<Self> {
+        let mut margin = AccountMargin { collateral, ..Default::default() };
         for position in positions {
             margin.add(position)?;
         }
@@ -93,6 +102,13 @@ impl AccountMargin {
 
     fn add(&mut self, p: &PositionRisk) -> Result<()> {
         self.pending_profit = self.pending_profit.safe_add(p.pending_profit as u128)?;
+        self.unpaid_loss = self.unpaid_loss.safe_add(p.unpaid_loss as u128)?;
+        let funding = p.unsettled_funding.unsigned_abs() as u128;
+        if p.unsettled_funding > 0 {
+            self.funding_owed = self.funding_owed.safe_add(funding)?;
+        } else {
+            self.funding_receivable = self.funding_receivable.safe_add(funding)?;
+        }
         if p.base == 0 {
             return Ok(());
         }
@@ -117,6 +133,8 @@ impl AccountMargin {
         (self.collateral as i128)
             .safe_add(self.unrealised_pnl)?
             .safe_add(self.pending_profit as i128)?
+            .safe_add(self.funding_receivable as i128)?
+            .safe_sub(self.funding_owed as i128)?
             .safe_sub(self.unpaid_loss as i128)
     }
 
@@ -145,6 +163,7 @@ impl AccountMargin {
         let backed = (self.collateral as i128)
             .safe_add(self.unrealised_loss)?
             .safe_sub(self.unpaid_loss as i128)?
+            .safe_sub(self.funding_owed as i128)?
             .safe_sub(self.initial_required as i128)?;
         Ok(backed.clamp(0, self.collateral as i128) as u64)
     }
@@ -191,7 +210,15 @@ mod tests {
     const USDC: u64 = 1_000_000;
 
     fn long(base: i64, entry: u64, price: u64) -> PositionRisk {
-        PositionRisk { base, entry_notional: entry, pending_profit: 0, oracle_price: price, params: PARAMS }
+        PositionRisk {
+            base,
+            entry_notional: entry,
+            pending_profit: 0,
+            unpaid_loss: 0,
+            unsettled_funding: 0,
+            oracle_price: price,
+            params: PARAMS,
+        }
     }
 
     #[test]
@@ -206,7 +233,7 @@ mod tests {
     #[test]
     fn health_states_in_order() {
         // 10 SOL long at 100 USDC entry, 100 USDC collateral.
-        let at = |price| AccountMargin::new(100 * USDC, 0, &[long(10 * ONE, 1_000 * USDC, price)]).unwrap();
+        let at = |price| AccountMargin::new(100 * USDC, &[long(10 * ONE, 1_000 * USDC, price)]).unwrap();
         assert_eq!(at(100 * USDC).health().unwrap(), HealthState::Healthy);
         assert_eq!(at(99 * USDC).health().unwrap(), HealthState::Warning);
         assert_eq!(at(94 * USDC).health().unwrap(), HealthState::Liquidatable);
@@ -215,16 +242,28 @@ mod tests {
 
     #[test]
     fn unrealised_profit_is_not_withdrawable() {
-        let m = AccountMargin::new(100 * USDC, 0, &[long(ONE, 100 * USDC, 200 * USDC)]).unwrap();
+        let m = AccountMargin::new(100 * USDC, &[long(ONE, 100 * USDC, 200 * USDC)]).unwrap();
         // Requirement 10% of 200 = 20; profit 100 must not count.
         assert_eq!(m.free_collateral().unwrap(), 80 * USDC);
-        let loss = AccountMargin::new(100 * USDC, 0, &[long(ONE, 100 * USDC, 50 * USDC)]).unwrap();
+        let loss = AccountMargin::new(100 * USDC, &[long(ONE, 100 * USDC, 50 * USDC)]).unwrap();
         assert_eq!(loss.free_collateral().unwrap(), 45 * USDC);
     }
 
     #[test]
+    fn funding_owed_counts_against_withdrawals_receivable_does_not() {
+        let owed = PositionRisk { unsettled_funding: 30 * USDC as i64, ..long(ONE, 100 * USDC, 100 * USDC) };
+        let m = AccountMargin::new(100 * USDC, &[owed]).unwrap();
+        assert_eq!(m.free_collateral().unwrap(), 60 * USDC);
+        assert_eq!(m.equity().unwrap(), 70 * USDC as i128);
+        let due = PositionRisk { unsettled_funding: -30 * (USDC as i64), ..owed };
+        let m = AccountMargin::new(100 * USDC, &[due]).unwrap();
+        assert_eq!(m.free_collateral().unwrap(), 90 * USDC);
+        assert_eq!(m.equity().unwrap(), 130 * USDC as i128);
+    }
+
+    #[test]
     fn reducing_trade_may_not_worsen_maintenance() {
-        let before = AccountMargin::new(10 * USDC, 0, &[long(10 * ONE, 1_000 * USDC, 95 * USDC)]).unwrap();
+        let before = AccountMargin::new(10 * USDC, &[long(10 * ONE, 1_000 * USDC, 95 * USDC)]).unwrap();
         let mut after = before;
         after.collateral = 0;
         assert!(check_trade_margin(&before, &after, false).is_err());
@@ -234,8 +273,8 @@ mod tests {
     proptest! {
         #[test]
         fn free_collateral_never_exceeds_collateral(collateral in any::<u64>(), base in -(1i64 << 50)..(1i64 << 50), entry in 0u64..1 << 55, price in 1u64..1 << 40, pending in 0u64..1 << 50) {
-            let p = PositionRisk { base, entry_notional: entry, pending_profit: pending, oracle_price: price, params: PARAMS };
-            if let Ok(m) = AccountMargin::new(collateral, 0, &[p]) {
+            let p = PositionRisk { pending_profit: pending, ..long(base, entry, price) };
+            if let Ok(m) = AccountMargin::new(collateral, &[p]) {
                 prop_assert!(m.free_collateral().unwrap() <= collateral);
                 prop_assert!(m.maintenance_required <= m.initial_required);
             }

@@ -5,9 +5,12 @@
 
 pub mod amm;
 pub mod fees;
+pub mod funding;
+pub mod liquidation;
 pub mod margin;
 pub mod position;
 pub mod safe;
+pub mod shares;
 pub mod u256;
 
 pub use safe::SafeMath;

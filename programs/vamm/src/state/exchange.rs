@@ -20,6 +20,7 @@ pub struct Exchange {
     pub insurance_vault: Pubkey,
     /// Trader accounts ever created.
     pub trader_account_count: u64,
+    pub insurance: InsuranceFund,
     /// Markets listed; the next market's index.
     pub market_count: u16,
     pub bump: u8,
@@ -31,9 +32,28 @@ pub struct Exchange {
     pub reserved: [u8; 128],
 }
 
+/// The insurance fund's ledger. Its tokens sit in the insurance vault;
+/// shares are priced against `balance` (see `math::shares`).
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct InsuranceFund {
+    /// Quote native the fund holds (tokens sent to the vault directly are
+    /// not counted).
+    pub balance: u64,
+    /// Staker shares outstanding.
+    pub total_shares: u64,
+    /// Bad debt the fund has paid over its life, quote native.
+    pub bad_debt_paid: u64,
+    /// Fee revenue received over its life, quote native.
+    pub revenue: u64,
+    /// Wait between `request_unstake` and `unstake`, seconds.
+    pub unstake_cooldown_secs: u32,
+    pub padding: [u8; 4],
+}
+
 impl Exchange {
     pub const SIZE: usize = 8 + std::mem::size_of::<Exchange>();
 }
 
-const _: () = assert!(std::mem::size_of::<Exchange>() == 304);
+const _: () = assert!(std::mem::size_of::<Exchange>() == 344);
 const _: () = assert!(std::mem::align_of::<Exchange>() <= 8);

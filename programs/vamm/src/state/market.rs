@@ -209,6 +209,49 @@ pub struct MarketPools {
     pub unpaid_profit: u64,
 }
 
+/// Funding state. Indices in `FUNDING_INDEX_PRECISION` (quote native per
+/// whole base unit x 1,000: what one whole unit of that side has paid in
+/// total, negative when it received); prices `PRICE_PRECISION`; times unix
+/// seconds.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct FundingState {
+    pub cumulative_long: i64,
+    pub cumulative_short: i64,
+    /// Window-weighted average of the mark, window = funding period.
+    pub mark_twap: u64,
+    /// Window-weighted average of the oracle price.
+    pub oracle_twap: u64,
+    pub mark_twap_ts: i64,
+    pub oracle_twap_ts: i64,
+    /// Start of the period the last settlement applied to.
+    pub last_funding_ts: i64,
+    /// Last period's rate, parts per billion of the oracle TWAP (+ longs pay).
+    pub last_rate_ppb: i64,
+    /// Funding period, seconds.
+    pub period_secs: u32,
+    /// Clamp on one period's rate, bps of the oracle TWAP.
+    pub max_rate_bps: u16,
+    pub padding: [u8; 2],
+}
+
+/// Liquidation parameters.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct LiquidationParams {
+    /// Fee on the notional a liquidation closes, bps.
+    pub fee_bps: u16,
+    /// Liquidator's share of that fee, bps of the fee; the insurance fund
+    /// gets the rest.
+    pub liquidator_share_bps: u16,
+    /// Most of a position one step may close, bps of it.
+    pub max_fraction_bps: u16,
+    pub padding: [u8; 2],
+    /// Target above maintenance a step restores, ppm of total notional.
+    pub buffer_ratio: u32,
+    pub padding2: [u8; 4],
+}
+
 /// Lifetime statistics, quote native.
 #[zero_copy]
 #[derive(Debug, Default)]
@@ -216,6 +259,15 @@ pub struct MarketStats {
     pub volume: u64,
     pub fees: u64,
     pub trade_count: u64,
+    pub liquidation_count: u64,
+    /// Quote native the fee pool paid for the AMM's side of funding.
+    pub funding_paid_by_fee_pool: u64,
+    /// Bad debt the insurance fund covered.
+    pub bad_debt_insured: u64,
+    /// Bad debt charged to open positions through the funding index.
+    pub bad_debt_socialised: u64,
+    /// Bad debt with no open position left to bear it.
+    pub bad_debt_unrecovered: u64,
 }
 
 /// One perpetual market, PDA `["market", market_index as u16 LE]`.
@@ -230,6 +282,8 @@ pub struct Market {
     pub risk: RiskParams,
     pub fees: FeeParams,
     pub pools: MarketPools,
+    pub funding: FundingState,
+    pub liquidation: LiquidationParams,
     pub stats: MarketStats,
     /// Unix seconds of listing.
     pub created_ts: i64,
@@ -252,9 +306,18 @@ impl Market {
     pub fn open_interest_base(&self) -> (u64, u64) {
         (self.amm.base_long.unsigned_abs(), self.amm.base_short.unsigned_abs())
     }
+
+    /// The cumulative funding index of the side `base` is on.
+    pub fn funding_index(&self, base: i64) -> i64 {
+        if base >= 0 {
+            self.funding.cumulative_long
+        } else {
+            self.funding.cumulative_short
+        }
+    }
 }
 
 const _: () = assert!(std::mem::size_of::<AmmState>() == 96);
 const _: () = assert!(std::mem::size_of::<OracleConfig>() == 168);
-const _: () = assert!(std::mem::size_of::<Market>() == 688);
+const _: () = assert!(std::mem::size_of::<Market>() == 816);
 const _: () = assert!(std::mem::align_of::<Market>() <= 8);

@@ -3,11 +3,13 @@
 //! the layout is the same on SBF and on the host.
 
 pub mod exchange;
+pub mod insurance;
 pub mod market;
 pub mod pod;
 pub mod trader;
 
 pub use exchange::*;
+pub use insurance::*;
 pub use market::*;
 pub use pod::*;
 pub use trader::*;

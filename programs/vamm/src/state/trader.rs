@@ -8,24 +8,36 @@ use anchor_lang::prelude::*;
 pub struct Position {
     /// Market the slot refers to (meaningful only while the slot is in use).
     pub market_index: u16,
-    pub padding: [u8; 6],
+    /// Side the unpaid loss was realised on: 1 long, -1 short, 0 none.
+    pub loss_side: i8,
+    pub padding: [u8; 5],
     /// Signed size, `BASE_PRECISION`: positive long, negative short.
     pub base: i64,
     /// Cost basis of the open base, quote native.
     pub entry_notional: u64,
     /// Realised profit the market's PnL pool has not paid yet, quote native.
     pub pending_profit: u64,
+    /// Realised loss the collateral could not cover, quote native; cleared
+    /// by `resolve_bankruptcy`.
+    pub unpaid_loss: u64,
     /// Realised PnL over the slot's life, before fees, quote native.
     pub realised_pnl: i64,
     /// Fees paid over the slot's life, quote native.
     pub fees_paid: u64,
-    pub reserved: [u8; 32],
+    /// The market's cumulative funding index for this position's side when
+    /// funding was last settled, `FUNDING_INDEX_PRECISION`.
+    pub funding_index: i64,
+    /// Funding settled over the slot's life, quote native: positive paid,
+    /// negative received (socialised losses included).
+    pub funding_paid: i64,
+    pub reserved: [u8; 24],
 }
 
 impl Position {
-    /// A slot is in use while it holds base or an unpaid claim.
+    /// A slot is in use while it holds base, an unpaid claim or an unpaid
+    /// loss.
     pub fn is_open(&self) -> bool {
-        self.base != 0 || self.pending_profit != 0
+        self.base != 0 || self.pending_profit != 0 || self.unpaid_loss != 0
     }
 }
 
@@ -39,8 +51,8 @@ pub struct TraderAccount {
     pub delegate: Pubkey,
     /// Deposited collateral plus settled PnL minus fees, quote native.
     pub collateral: u64,
-    /// Realised losses the collateral could not cover, quote native.
-    pub unpaid_loss: u64,
+    /// Times this account was liquidated.
+    pub liquidation_count: u64,
     /// Lifetime deposits, quote native.
     pub total_deposited: u64,
     /// Lifetime withdrawals, quote native.
@@ -86,10 +98,15 @@ impl TraderAccount {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.collateral == 0 && self.unpaid_loss == 0 && self.open_positions().next().is_none()
+        self.collateral == 0 && self.open_positions().next().is_none()
+    }
+
+    /// Whether any position still holds base.
+    pub fn has_base(&self) -> bool {
+        self.positions.iter().any(|p| p.base != 0)
     }
 }
 
-const _: () = assert!(std::mem::size_of::<Position>() == 80);
-const _: () = assert!(std::mem::size_of::<TraderAccount>() == 880);
+const _: () = assert!(std::mem::size_of::<Position>() == 96);
+const _: () = assert!(std::mem::size_of::<TraderAccount>() == 1008);
 const _: () = assert!(std::mem::align_of::<TraderAccount>() <= 8);

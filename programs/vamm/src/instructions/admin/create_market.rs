@@ -1,4 +1,4 @@
-use crate::constants::{bounds, seeds};
+use crate::constants::{bounds, risk_bounds, seeds};
 use crate::error::VammError;
 use crate::events::MarketCreated;
 use crate::math::amm::Curve;
@@ -41,6 +41,18 @@ pub struct CreateMarketParams {
     pub insurance_share_bps: u16,
     pub pnl_pool_share_bps: u16,
     pub fee_pool_share_bps: u16,
+    /// Funding period, seconds (3,600 for hourly).
+    pub funding_period_secs: u32,
+    /// Clamp on one period's funding rate, bps of the oracle TWAP.
+    pub max_funding_rate_bps: u16,
+    /// Fee on the notional a liquidation closes, bps.
+    pub liquidation_fee_bps: u16,
+    /// Liquidator's share of the liquidation fee, bps of the fee.
+    pub liquidator_share_bps: u16,
+    /// Most of a position one liquidation step may close, bps.
+    pub max_liquidation_fraction_bps: u16,
+    /// Margin a liquidation step restores above maintenance, ppm of notional.
+    pub liquidation_buffer_ratio: u32,
 }
 
 /// Lists a market (admin only). The peg starts at the oracle price, which
@@ -112,6 +124,17 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     market.fees.insurance_share_bps = params.insurance_share_bps;
     market.fees.pnl_pool_share_bps = params.pnl_pool_share_bps;
     market.fees.fee_pool_share_bps = params.fee_pool_share_bps;
+    market.funding.period_secs = params.funding_period_secs;
+    market.funding.max_rate_bps = params.max_funding_rate_bps;
+    market.funding.last_funding_ts = now;
+    market.funding.mark_twap = curve.peg;
+    market.funding.oracle_twap = price.price;
+    market.funding.mark_twap_ts = now;
+    market.funding.oracle_twap_ts = now;
+    market.liquidation.fee_bps = params.liquidation_fee_bps;
+    market.liquidation.liquidator_share_bps = params.liquidator_share_bps;
+    market.liquidation.max_fraction_bps = params.max_liquidation_fraction_bps;
+    market.liquidation.buffer_ratio = params.liquidation_buffer_ratio;
     exchange.market_count = exchange.market_count.safe_add(1)?;
 
     emit!(MarketCreated {
@@ -180,7 +203,15 @@ fn validate_params(p: &CreateMarketParams) -> Result<()> {
         && p.max_position_notional > 0
         && p.max_position_notional <= p.max_open_interest
         && p.taker_fee_bps <= bounds::MAX_TAKER_FEE_BPS
-        && p.insurance_share_bps as u32 + p.pnl_pool_share_bps as u32 + p.fee_pool_share_bps as u32 <= 10_000;
+        && p.insurance_share_bps as u32 + p.pnl_pool_share_bps as u32 + p.fee_pool_share_bps as u32 <= 10_000
+        && (risk_bounds::MIN_FUNDING_PERIOD_SECS..=risk_bounds::MAX_FUNDING_PERIOD_SECS).contains(&p.funding_period_secs)
+        && p.max_funding_rate_bps <= risk_bounds::MAX_FUNDING_RATE_BPS
+        && p.liquidation_fee_bps <= risk_bounds::MAX_LIQUIDATION_FEE_BPS
+        // A liquidation must free more margin than its fee costs.
+        && (p.liquidation_fee_bps as u32) * 100 < p.maintenance_ratio
+        && p.liquidator_share_bps <= 10_000
+        && (risk_bounds::MIN_LIQUIDATION_FRACTION_BPS..=10_000).contains(&p.max_liquidation_fraction_bps)
+        && p.liquidation_buffer_ratio <= p.maintenance_ratio;
     require!(ok, VammError::InvalidMarketParameter);
     Ok(())
 }

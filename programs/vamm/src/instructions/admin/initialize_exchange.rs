@@ -1,4 +1,4 @@
-use crate::constants::seeds;
+use crate::constants::{insurance, seeds};
 use crate::events::ExchangeInitialized;
 use crate::state::Exchange;
 use anchor_lang::prelude::*;
@@ -49,6 +49,7 @@ pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, guardian: Pu
     exchange.bump = ctx.bumps.exchange;
     exchange.vault_bump = ctx.bumps.vault;
     exchange.insurance_vault_bump = ctx.bumps.insurance_vault;
+    exchange.insurance.unstake_cooldown_secs = insurance::DEFAULT_UNSTAKE_COOLDOWN_SECS;
     emit!(ExchangeInitialized {
         admin: exchange.admin,
         guardian,

@@ -3,8 +3,9 @@ use crate::error::VammError;
 use crate::events::CollateralDeposited;
 use crate::math::safe::SafeMath;
 use crate::state::{Exchange, TraderAccount};
+use crate::transfers::transfer_from_user;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{transfer_checked, Mint, Token, TokenAccount, TransferChecked};
+use anchor_spl::token::{Mint, Token, TokenAccount};
 
 /// Moves USDC from the signer's token account into the vault and credits
 /// the trader account. The owner or the delegate may deposit.
@@ -39,16 +40,12 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(amount > 0, VammError::ZeroAmount);
     require!(amount <= ctx.accounts.source.amount, VammError::AmountTooLarge);
     let accounts = &ctx.accounts;
-    transfer_checked(
-        CpiContext::new(
-            accounts.token_program.key(),
-            TransferChecked {
-                from: accounts.source.to_account_info(),
-                mint: accounts.collateral_mint.to_account_info(),
-                to: accounts.vault.to_account_info(),
-                authority: accounts.authority.to_account_info(),
-            },
-        ),
+    transfer_from_user(
+        &accounts.token_program.to_account_info(),
+        &accounts.source.to_account_info(),
+        &accounts.collateral_mint.to_account_info(),
+        &accounts.vault.to_account_info(),
+        &accounts.authority.to_account_info(),
         amount,
         accounts.collateral_mint.decimals,
     )?;

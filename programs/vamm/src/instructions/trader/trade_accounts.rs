@@ -54,9 +54,9 @@ pub fn run_trade<'info>(ctx: Context<'info, Trade<'info>>, request: TradeRequest
         Some(&accounts.market.key()),
         now,
     )?;
-    prices.insert(market.market_index, market.risk.margin_params(), oracle.map(|p| p.price));
+    prices.insert(&market, oracle.map(|p| p.price));
 
-    let outcome = execute_trade(&mut market, &mut trader, &request, &prices)?;
+    let outcome = execute_trade(&mut market, &mut trader, &request, &prices, now)?;
     emit!(TradeExecuted {
         trader_account: accounts.trader_account.key(),
         market_index: market.market_index,

@@ -4,8 +4,9 @@ use crate::error::VammError;
 use crate::events::CollateralWithdrawn;
 use crate::math::safe::SafeMath;
 use crate::state::{Exchange, TraderAccount};
+use crate::transfers::transfer_from_vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{transfer_checked, Mint, Token, TokenAccount, TransferChecked};
+use anchor_spl::token::{Mint, Token, TokenAccount};
 
 /// Withdraws free collateral to any token account of the collateral mint.
 /// Owner only (never the delegate). With open positions, every position's
@@ -45,20 +46,14 @@ pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64)
         free.safe_sub(amount)?
     };
 
-    let bump = ctx.accounts.exchange.load()?.bump;
-    let signer_seeds: &[&[&[u8]]] = &[&[seeds::EXCHANGE, &[bump]]];
     let accounts = &ctx.accounts;
-    transfer_checked(
-        CpiContext::new_with_signer(
-            accounts.token_program.key(),
-            TransferChecked {
-                from: accounts.vault.to_account_info(),
-                mint: accounts.collateral_mint.to_account_info(),
-                to: accounts.destination.to_account_info(),
-                authority: accounts.exchange.to_account_info(),
-            },
-            signer_seeds,
-        ),
+    transfer_from_vault(
+        &accounts.token_program.to_account_info(),
+        &accounts.vault.to_account_info(),
+        &accounts.collateral_mint.to_account_info(),
+        &accounts.destination.to_account_info(),
+        &accounts.exchange.to_account_info(),
+        accounts.exchange.load()?.bump,
         amount,
         accounts.collateral_mint.decimals,
     )?;

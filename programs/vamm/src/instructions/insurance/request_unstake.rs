@@ -1,0 +1,30 @@
+use crate::constants::seeds;
+use crate::error::VammError;
+use crate::events::UnstakeRequested;
+use crate::math::safe::SafeMath;
+use crate::state::{Exchange, InsuranceStake};
+use anchor_lang::prelude::*;
+
+/// Starts the cooldown for unstaking `shares`. A new request replaces a
+/// pending one and restarts the cooldown. Requested shares keep bearing
+/// losses and earning fees until `unstake` pays them.
+#[derive(Accounts)]
+pub struct RequestUnstake<'info> {
+    pub owner: Signer<'info>,
+    #[account(seeds = [seeds::EXCHANGE], bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut, has_one = owner @ VammError::NotOwner)]
+    pub stake: AccountLoader<'info, InsuranceStake>,
+}
+
+pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Result<()> {
+    require!(shares > 0, VammError::ZeroAmount);
+    let now = Clock::get()?.unix_timestamp;
+    let cooldown = ctx.accounts.exchange.load()?.insurance.unstake_cooldown_secs;
+    let mut stake = ctx.accounts.stake.load_mut()?;
+    require!(shares <= stake.shares, VammError::InsufficientShares);
+    stake.unstake_shares = shares;
+    stake.unstake_request_ts = now;
+    emit!(UnstakeRequested { owner: stake.owner, shares, available_ts: now.safe_add(cooldown as i64)? });
+    Ok(())
+}

@@ -1,0 +1,68 @@
+use crate::constants::seeds;
+use crate::error::VammError;
+use crate::events::InsuranceStaked;
+use crate::math::safe::SafeMath;
+use crate::math::shares::shares_for_deposit;
+use crate::state::{Exchange, InsuranceStake};
+use crate::transfers::transfer_from_user;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+
+/// Deposits USDC into the insurance fund for shares priced at the fund's
+/// ledger balance (see `math::shares`).
+#[derive(Accounts)]
+pub struct StakeInsurance<'info> {
+    pub owner: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [seeds::EXCHANGE],
+        bump,
+        has_one = insurance_vault @ VammError::WrongInsuranceVault,
+        has_one = collateral_mint @ VammError::WrongCollateralMint,
+    )]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut, has_one = owner @ VammError::NotOwner)]
+    pub stake: AccountLoader<'info, InsuranceStake>,
+    #[account(
+        mut,
+        constraint = source.mint == collateral_mint.key() @ VammError::WrongCollateralMint,
+        constraint = source.owner == owner.key() @ VammError::WrongTokenAccountOwner,
+    )]
+    pub source: Account<'info, TokenAccount>,
+    #[account(mut)]
+    pub insurance_vault: Account<'info, TokenAccount>,
+    pub collateral_mint: Account<'info, Mint>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handle_stake_insurance(ctx: Context<StakeInsurance>, amount: u64) -> Result<()> {
+    require!(amount > 0, VammError::ZeroAmount);
+    let accounts = &ctx.accounts;
+    require!(amount <= accounts.source.amount, VammError::AmountTooLarge);
+    let mut exchange = accounts.exchange.load_mut()?;
+    let mut stake = accounts.stake.load_mut()?;
+    let fund = &mut exchange.insurance;
+    let shares = shares_for_deposit(amount, fund.balance, fund.total_shares)?;
+    require!(shares > 0, VammError::StakeTooSmall);
+    fund.balance = fund.balance.safe_add(amount)?;
+    fund.total_shares = fund.total_shares.safe_add(shares)?;
+    stake.shares = stake.shares.safe_add(shares)?;
+    stake.total_staked = stake.total_staked.safe_add(amount)?;
+    transfer_from_user(
+        &accounts.token_program.to_account_info(),
+        &accounts.source.to_account_info(),
+        &accounts.collateral_mint.to_account_info(),
+        &accounts.insurance_vault.to_account_info(),
+        &accounts.owner.to_account_info(),
+        amount,
+        accounts.collateral_mint.decimals,
+    )?;
+    emit!(InsuranceStaked {
+        owner: stake.owner,
+        amount,
+        shares,
+        insurance_balance_after: fund.balance,
+        total_shares_after: fund.total_shares,
+    });
+    Ok(())
+}

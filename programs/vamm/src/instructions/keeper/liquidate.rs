@@ -1,0 +1,93 @@
+use crate::constants::seeds;
+use crate::controller::liquidation::liquidate;
+use crate::controller::price_book::PriceBook;
+use crate::error::VammError;
+use crate::events::Liquidated;
+use crate::oracle::market_price;
+use crate::state::{Exchange, Market, TraderAccount};
+use anchor_lang::prelude::*;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiquidateParams {
+    /// Upper bound on the base this step closes, `BASE_PRECISION`; `None`
+    /// lets the program close the smallest amount that restores the buffer.
+    pub max_base: Option<u64>,
+    /// Refuse unless this market's position is the account's riskiest.
+    pub riskiest_first: bool,
+}
+
+/// Liquidates part of an account below maintenance margin. Permissionless:
+/// the signer owns `liquidator_account`, which receives the reward.
+/// Remaining accounts: market and oracle account(s) of the liquidatee's
+/// other markets.
+#[derive(Accounts)]
+pub struct Liquidate<'info> {
+    pub liquidator: Signer<'info>,
+    #[account(seeds = [seeds::EXCHANGE], bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut, constraint = market.load()?.exchange == exchange.key() @ VammError::WrongMarket)]
+    pub market: AccountLoader<'info, Market>,
+    #[account(mut)]
+    pub liquidatee: AccountLoader<'info, TraderAccount>,
+    #[account(
+        mut,
+        constraint = liquidator_account.load()?.owner == liquidator.key() @ VammError::NotOwner,
+        constraint = liquidator_account.key() != liquidatee.key() @ VammError::SelfLiquidation,
+        constraint = liquidator_account.load()?.owner != liquidatee.load()?.owner @ VammError::SelfLiquidation,
+    )]
+    pub liquidator_account: AccountLoader<'info, TraderAccount>,
+    /// CHECK: must be the market's pinned primary oracle.
+    pub primary_oracle: UncheckedAccount<'info>,
+    /// CHECK: the market's pinned secondary oracle, when it has one.
+    pub secondary_oracle: Option<UncheckedAccount<'info>>,
+}
+
+pub fn handle_liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: LiquidateParams) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = &ctx.accounts;
+    let mut market = accounts.market.load_mut()?;
+    let mut liquidatee = accounts.liquidatee.load_mut()?;
+    let mut liquidator = accounts.liquidator_account.load_mut()?;
+    let oracle =
+        market_price(&market.oracle, &accounts.primary_oracle, accounts.secondary_oracle.as_deref(), now);
+    if let Ok(price) = &oracle {
+        market.oracle.last_primary_publish_ts = price.primary_publish_ts;
+        market.oracle.last_secondary_publish_ts = price.secondary_publish_ts;
+        market.oracle.last_price = price.price;
+    }
+    let mut prices = PriceBook::default();
+    prices.add_remaining(
+        ctx.remaining_accounts,
+        &accounts.exchange.key(),
+        Some(&accounts.market.key()),
+        now,
+    )?;
+    prices.insert(&market, oracle.map(|p| p.price));
+
+    let outcome = liquidate(
+        &mut market,
+        &mut liquidatee,
+        &mut liquidator,
+        &prices,
+        now,
+        params.max_base,
+        params.riskiest_first,
+    )?;
+    emit!(Liquidated {
+        market_index: market.market_index,
+        liquidatee: accounts.liquidatee.key(),
+        liquidator: accounts.liquidator_account.key(),
+        base_closed: outcome.base_closed,
+        quote: outcome.quote,
+        realised_pnl: outcome.realised_pnl,
+        fee: outcome.fee,
+        liquidator_reward: outcome.liquidator_reward,
+        insurance_share: outcome.insurance_share,
+        base_after: outcome.base_after,
+        surplus_before: outcome.surplus_before,
+        surplus_after: outcome.surplus_after,
+        oracle_price: outcome.oracle_price,
+        ts: now,
+    });
+    Ok(())
+}
