@@ -641,3 +641,43 @@ impl TestEnv {
         checks::decode(&self.account(&staker.account).await.expect("stake").data)
     }
 }
+
+impl TestEnv {
+    /// Trades `arb`'s account so the market's mark ends next to `oracle`
+    /// (`PRICE_PRECISION`), as an arbitrageur would.
+    pub async fn align_mark(&mut self, arb: &Trader, market: usize, oracle: u64) -> TxResult {
+        let state = self.market_state(market).await;
+        let curve = state.amm.curve();
+        let target = curve.base_reserve_at_price(oracle).unwrap();
+        let x = curve.base_reserve;
+        let (direction, size) = if target > x {
+            (vamm::math::amm::Direction::Short, (target - x) as u64)
+        } else {
+            (vamm::math::amm::Direction::Long, (x - target) as u64)
+        };
+        if size < BASE / 1_000 {
+            return Ok(());
+        }
+        self.open(arb, market, direction, vamm::math::amm::TradeSize::Base(size)).await
+    }
+
+    /// Liquidates `target` in `market` step by step until the program says
+    /// it is no longer liquidatable. Returns the number of steps taken.
+    pub async fn liquidate_fully(&mut self, keeper: &Trader, target: &Trader, market: usize) -> usize {
+        let mut steps = 0;
+        loop {
+            let params = vamm::instructions::LiquidateParams { max_base: None, riskiest_first: false };
+            match self.liquidate(keeper, target, market, params).await {
+                Ok(()) => steps += 1,
+                Err(TransactionError::InstructionError(_, InstructionError::Custom(code)))
+                    if code == error_code(VammError::NotLiquidatable)
+                        || code == error_code(VammError::NoPosition) =>
+                {
+                    return steps
+                }
+                Err(other) => panic!("liquidation step {steps} failed: {other:?}"),
+            }
+            assert!(steps < 50, "liquidation does not converge");
+        }
+    }
+}

@@ -4,6 +4,9 @@
 mod accounts;
 mod cross_margin;
 mod docs;
+mod funding;
+mod insurance;
+mod liquidation;
 mod oracles;
 mod refusals;
 mod sequences;
