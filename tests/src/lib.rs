@@ -165,7 +165,8 @@ impl TestEnv {
         let payer = self.ctx.payer.insecure_clone();
         let mut keys: Vec<&Keypair> = vec![&payer];
         keys.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
-        let blockhash = self.ctx.last_blockhash;
+        // Long scenarios outlive a blockhash: always sign with the newest.
+        let blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("latest blockhash");
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
         self.ctx.banks_client.process_transaction(tx).await.map_err(|e| match e {
             BanksClientError::TransactionError(e) => e,

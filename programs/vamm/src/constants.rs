@@ -13,6 +13,9 @@ pub const PRICE_PRECISION: u64 = 1_000_000;
 pub const BASE_PRECISION: u64 = 1_000_000_000;
 /// Ratios (margin ratios, shares): parts per million. 100% = 1_000_000.
 pub const RATIO_PRECISION: u64 = 1_000_000;
+/// Funding indices: quote native per whole base unit, times 1,000 (so a
+/// payment of 0.5 USDC per SOL is 500_000_000).
+pub const FUNDING_INDEX_PRECISION: u64 = 1_000_000_000;
 /// Basis points: 100% = 10_000.
 pub const BPS_DENOMINATOR: u64 = 10_000;
 

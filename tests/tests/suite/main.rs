@@ -2,6 +2,7 @@
 #![allow(deprecated)]
 
 mod accounts;
+mod crash;
 mod cross_margin;
 mod docs;
 mod funding;

@@ -30,13 +30,13 @@
 //! the paying side is larger, the AMM's receipts stay in the PnL pool,
 //! where they back traders' profit claims.
 
-use crate::constants::{BASE_PRECISION, BPS_DENOMINATOR};
+use crate::constants::{BASE_PRECISION, BPS_DENOMINATOR, FUNDING_INDEX_PRECISION, PRICE_PRECISION};
 use crate::error::VammError;
 use crate::math::safe::{mul_div_u128, to_i64, to_u64, SafeMath};
 use anchor_lang::prelude::*;
 
 /// Index units per quote native per whole base unit.
-pub const FUNDING_INDEX_SCALE: u128 = 1_000;
+pub const FUNDING_INDEX_SCALE: u128 = (FUNDING_INDEX_PRECISION / PRICE_PRECISION) as u128;
 /// Funding converges the premium over one day.
 pub const FUNDING_HORIZON_SECS: u64 = 86_400;
 /// Rate precision: parts per billion of the oracle TWAP.
