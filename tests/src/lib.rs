@@ -7,26 +7,22 @@
 #![allow(deprecated)]
 
 pub mod checks;
-pub mod ix;
-pub mod oracle;
+pub use vamm_client::{ix, oracle_accounts as oracle};
 
-use anchor_lang::prelude::AccountInfo;
-use anchor_lang::solana_program::entrypoint::ProgramResult;
 use pyth_solana_receiver_sdk::price_update::VerificationLevel;
-use solana_account::{Account, AccountSharedData};
-use solana_clock::Clock;
+use solana_account::Account;
 use solana_instruction::error::InstructionError;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_program_pack::Pack;
-use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 use vamm::error::VammError;
 use vamm::instructions::CreateMarketParams;
 use vamm::state::OracleSource;
+use vamm_client::transport::local::LocalError;
+use vamm_client::{LocalRuntime, Transport};
 
 pub use ix::TradeAccounts;
 pub use oracle::{PythUpdate, SwitchboardUpdate};
@@ -39,18 +35,6 @@ pub const BASE: u64 = 1_000_000_000;
 pub const PRICE: u64 = 1_000_000;
 /// Unix time the tests start at.
 pub const START_TS: i64 = 1_750_000_000;
-
-/// `processor!` wants independent lifetimes; Anchor's `entry` wants one.
-fn process_instruction<'a, 'b>(
-    program_id: &'a Pubkey,
-    accounts: &'a [AccountInfo<'b>],
-    data: &'a [u8],
-) -> ProgramResult {
-    // SAFETY: the runtime keeps the accounts alive for the whole call; the
-    // transmute only unifies the lifetimes Anchor's signature requires.
-    let accounts: &'a [AccountInfo<'a>] = unsafe { std::mem::transmute(accounts) };
-    vamm::entry(program_id, accounts, data)
-}
 
 pub type TxResult = Result<(), TransactionError>;
 
@@ -101,7 +85,8 @@ pub struct Trader {
 }
 
 pub struct TestEnv {
-    pub ctx: ProgramTestContext,
+    /// The in-process runtime of the client library.
+    pub rt: LocalRuntime,
     pub admin: Keypair,
     pub mint_authority: Keypair,
     pub mint: Pubkey,
@@ -113,7 +98,6 @@ pub struct TestEnv {
     pub now: i64,
     /// Tokens sent straight to the insurance vault (not fund balance).
     pub insurance_donated: u64,
-    nonce: u32,
 }
 
 impl TestEnv {
@@ -128,59 +112,39 @@ impl TestEnv {
 
     /// A started runtime with the USDC mint but no exchange.
     pub async fn bare() -> Self {
-        let mut program_test = ProgramTest::new("vamm", vamm::ID, processor!(process_instruction));
-        program_test.prefer_bpf(false);
+        let mut rt = LocalRuntime::start(START_TS).await;
         let admin = Keypair::new();
-        program_test.add_account(admin.pubkey(), system_account(100_000_000_000));
-        let ctx = program_test.start_with_context().await;
-        let mut env = TestEnv {
-            ctx,
+        rt.fund(&admin.pubkey(), 100_000_000_000);
+        let mint_authority = Keypair::new();
+        let mint = rt.create_mint(&mint_authority.pubkey(), 6).await.expect("create mint");
+        TestEnv {
+            rt,
             admin,
-            mint_authority: Keypair::new(),
-            mint: Pubkey::default(),
+            mint_authority,
+            mint,
             exchange: ix::exchange_pda(),
             vault: ix::vault_pda(&ix::exchange_pda()),
             markets: Vec::new(),
             trader_accounts: Vec::new(),
             now: START_TS,
             insurance_donated: 0,
-            nonce: 0,
-        };
-        env.set_time(START_TS).await;
-        env.mint = env.create_mint(6).await;
-        env
+        }
     }
 
     // ---------- transactions ----------
 
-    /// Sends one transaction paid by the context payer. A compute-budget
-    /// instruction carrying a counter keeps identical transactions distinct.
+    /// Sends one transaction paid by the runtime's payer.
     pub async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxResult {
-        self.nonce += 1;
-        let mut all =
-            vec![solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
-                1_400_000 - self.nonce,
-            )];
-        all.extend_from_slice(instructions);
-        let payer = self.ctx.payer.insecure_clone();
-        let mut keys: Vec<&Keypair> = vec![&payer];
-        keys.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
-        // Long scenarios outlive a blockhash: always sign with the newest.
-        let blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("latest blockhash");
-        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
-        self.ctx.banks_client.process_transaction(tx).await.map_err(|e| match e {
-            BanksClientError::TransactionError(e) => e,
-            BanksClientError::SimulationError { err, .. } => err,
-            other => panic!("transport error: {other:?}"),
+        self.rt.process(instructions, signers).await.map_err(|e| match e {
+            LocalError::Transaction(e) => e,
+            LocalError::Transport(e) => panic!("transport error: {e}"),
         })
     }
 
     // ---------- clock ----------
 
     pub async fn set_time(&mut self, unix_timestamp: i64) {
-        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.unwrap();
-        clock.unix_timestamp = unix_timestamp;
-        self.ctx.set_sysvar(&clock);
+        self.rt.set_time(unix_timestamp).await;
         self.now = unix_timestamp;
     }
 
@@ -191,11 +155,11 @@ impl TestEnv {
     // ---------- raw accounts ----------
 
     pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
-        self.ctx.banks_client.get_account(*address).await.unwrap()
+        self.rt.account(address).await.expect("get account")
     }
 
     pub fn write_account(&mut self, address: &Pubkey, account: Account) {
-        self.ctx.set_account(address, &AccountSharedData::from(account));
+        self.rt.write_account(address, account);
     }
 
     pub async fn token_balance(&mut self, token_account: &Pubkey) -> u64 {
@@ -206,66 +170,17 @@ impl TestEnv {
     // ---------- SPL Token ----------
 
     pub async fn create_mint(&mut self, decimals: u8) -> Pubkey {
-        let mint = Keypair::new();
-        let rent = self.ctx.banks_client.get_rent().await.unwrap();
-        let space = spl_token_interface::state::Mint::LEN;
-        let ixs = [
-            solana_system_interface::instruction::create_account(
-                &self.ctx.payer.pubkey(),
-                &mint.pubkey(),
-                rent.minimum_balance(space),
-                space as u64,
-                &spl_token_interface::ID,
-            ),
-            spl_token_interface::instruction::initialize_mint2(
-                &spl_token_interface::ID,
-                &mint.pubkey(),
-                &self.mint_authority.pubkey(),
-                None,
-                decimals,
-            )
-            .unwrap(),
-        ];
-        self.send(&ixs, &[&mint]).await.expect("create mint");
-        mint.pubkey()
+        let authority = self.mint_authority.pubkey();
+        self.rt.create_mint(&authority, decimals).await.expect("create mint")
     }
 
     pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
-        let account = Keypair::new();
-        let rent = self.ctx.banks_client.get_rent().await.unwrap();
-        let space = spl_token_interface::state::Account::LEN;
-        let ixs = [
-            solana_system_interface::instruction::create_account(
-                &self.ctx.payer.pubkey(),
-                &account.pubkey(),
-                rent.minimum_balance(space),
-                space as u64,
-                &spl_token_interface::ID,
-            ),
-            spl_token_interface::instruction::initialize_account3(
-                &spl_token_interface::ID,
-                &account.pubkey(),
-                mint,
-                owner,
-            )
-            .unwrap(),
-        ];
-        self.send(&ixs, &[&account]).await.expect("create token account");
-        account.pubkey()
+        self.rt.create_token_account(mint, owner).await.expect("create token account")
     }
 
     pub async fn mint_usdc(&mut self, to: &Pubkey, amount: u64) {
-        let ix = spl_token_interface::instruction::mint_to(
-            &spl_token_interface::ID,
-            &self.mint,
-            to,
-            &self.mint_authority.pubkey(),
-            &[],
-            amount,
-        )
-        .unwrap();
-        let authority = self.mint_authority.insecure_clone();
-        self.send(&[ix], &[&authority]).await.expect("mint_to");
+        let (mint, authority) = (self.mint, self.mint_authority.insecure_clone());
+        self.rt.mint_to(&mint, &authority, to, amount).await.expect("mint_to");
     }
 
     // ---------- oracles ----------

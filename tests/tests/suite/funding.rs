@@ -84,7 +84,11 @@ async fn longs_pay_shorts_over_several_periods_and_positions_settle_lazily() {
     // net long 100 SOL's share, kept in the PnL pool), within rounding.
     let funding = env.market_state(sol).await.funding;
     let absorbed = funding_payment(100 * BASE as i64, funding.cumulative_long).unwrap();
-    assert!((long_paid + short_paid - absorbed).abs() <= 2, "paid {long_paid}, received {}, AMM {absorbed}", -short_paid);
+    assert!(
+        (long_paid + short_paid - absorbed).abs() <= 2,
+        "paid {long_paid}, received {}, AMM {absorbed}",
+        -short_paid
+    );
     println!("funding over 3 periods: longs paid {long_paid}, shorts received {}", -short_paid);
     env.check_invariants().await;
 }

@@ -1,0 +1,245 @@
+//! The program running inside `solana-program-test`'s bank, in this
+//! process, with the real SPL Token program. Oracle accounts are the only
+//! accounts written directly, as an oracle publisher would.
+
+use super::{ClientError, ClientResult, Transport};
+use anchor_lang::prelude::AccountInfo;
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use solana_account::{Account, AccountSharedData};
+use solana_clock::Clock;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_program_pack::Pack;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+use std::collections::BTreeSet;
+
+/// `processor!` wants independent lifetimes; Anchor's `entry` wants one.
+fn process_instruction<'a, 'b>(
+    program_id: &'a Pubkey,
+    accounts: &'a [AccountInfo<'b>],
+    data: &'a [u8],
+) -> ProgramResult {
+    // SAFETY: the runtime keeps the accounts alive for the whole call; the
+    // transmute only unifies the lifetimes Anchor's signature requires.
+    let accounts: &'a [AccountInfo<'a>] = unsafe { std::mem::transmute(accounts) };
+    vamm::entry(program_id, accounts, data)
+}
+
+pub struct LocalRuntime {
+    ctx: ProgramTestContext,
+    /// Every account a transaction named: the in-memory index that stands
+    /// in for `getProgramAccounts`, which the bank client lacks.
+    known: BTreeSet<Pubkey>,
+    now: i64,
+    nonce: u32,
+}
+
+impl LocalRuntime {
+    /// Starts a bank with the program and SPL Token, its clock at `unix_timestamp`.
+    pub async fn start(unix_timestamp: i64) -> Self {
+        let mut program_test = ProgramTest::new("vamm", vamm::ID, processor!(process_instruction));
+        program_test.prefer_bpf(false);
+        let ctx = program_test.start_with_context().await;
+        let mut runtime = LocalRuntime { ctx, known: BTreeSet::new(), now: unix_timestamp, nonce: 0 };
+        runtime.set_time(unix_timestamp).await;
+        runtime
+    }
+
+    pub fn payer_keypair(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Moves the bank's clock (the runtime's slots advance on their own).
+    pub async fn set_time(&mut self, unix_timestamp: i64) {
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock sysvar");
+        clock.unix_timestamp = unix_timestamp;
+        self.ctx.set_sysvar(&clock);
+        self.now = unix_timestamp;
+    }
+
+    /// Writes an account directly: oracle updates and funding wallets only.
+    pub fn write_account(&mut self, address: &Pubkey, account: Account) {
+        self.ctx.set_account(address, &AccountSharedData::from(account));
+    }
+
+    /// A system account holding `lamports`.
+    pub fn fund(&mut self, address: &Pubkey, lamports: u64) {
+        let account = Account {
+            lamports,
+            data: vec![],
+            owner: solana_system_interface::program::ID,
+            executable: false,
+            rent_epoch: 0,
+        };
+        self.write_account(address, account);
+    }
+
+    pub async fn minimum_balance(&mut self, space: usize) -> u64 {
+        self.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(space)
+    }
+
+    pub async fn token_balance(&mut self, token_account: &Pubkey) -> u64 {
+        match self.account(token_account).await {
+            Ok(Some(account)) => {
+                spl_token_interface::state::Account::unpack(&account.data).map(|a| a.amount).unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Creates an SPL mint with `authority`.
+    pub async fn create_mint(&mut self, authority: &Pubkey, decimals: u8) -> ClientResult<Pubkey> {
+        let mint = Keypair::new();
+        let space = spl_token_interface::state::Mint::LEN;
+        let lamports = self.minimum_balance(space).await;
+        let ixs = [
+            solana_system_interface::instruction::create_account(
+                &self.payer(),
+                &mint.pubkey(),
+                lamports,
+                space as u64,
+                &spl_token_interface::ID,
+            ),
+            spl_token_interface::instruction::initialize_mint2(
+                &spl_token_interface::ID,
+                &mint.pubkey(),
+                authority,
+                None,
+                decimals,
+            )
+            .map_err(|e| ClientError::Transport(e.to_string()))?,
+        ];
+        self.send(&ixs, &[&mint]).await?;
+        Ok(mint.pubkey())
+    }
+
+    /// Creates a token account of `mint` owned by `owner`.
+    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> ClientResult<Pubkey> {
+        let account = Keypair::new();
+        let space = spl_token_interface::state::Account::LEN;
+        let lamports = self.minimum_balance(space).await;
+        let ixs = [
+            solana_system_interface::instruction::create_account(
+                &self.payer(),
+                &account.pubkey(),
+                lamports,
+                space as u64,
+                &spl_token_interface::ID,
+            ),
+            spl_token_interface::instruction::initialize_account3(
+                &spl_token_interface::ID,
+                &account.pubkey(),
+                mint,
+                owner,
+            )
+            .map_err(|e| ClientError::Transport(e.to_string()))?,
+        ];
+        self.send(&ixs, &[&account]).await?;
+        Ok(account.pubkey())
+    }
+
+    pub async fn mint_to(
+        &mut self,
+        mint: &Pubkey,
+        authority: &Keypair,
+        to: &Pubkey,
+        amount: u64,
+    ) -> ClientResult<()> {
+        let ix = spl_token_interface::instruction::mint_to(
+            &spl_token_interface::ID,
+            mint,
+            to,
+            &authority.pubkey(),
+            &[],
+            amount,
+        )
+        .map_err(|e| ClientError::Transport(e.to_string()))?;
+        self.send(&[ix], &[authority]).await
+    }
+}
+
+/// Why a local transaction failed, with the raw transaction error kept for
+/// tests that match on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalError {
+    Transaction(TransactionError),
+    Transport(String),
+}
+
+impl LocalRuntime {
+    /// Signs (payer plus `signers`) and processes one transaction.
+    pub async fn process(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), LocalError> {
+        // A compute-budget instruction carrying a counter keeps identical
+        // transactions distinct.
+        self.nonce = self.nonce.wrapping_add(1);
+        let mut all =
+            vec![solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+                1_400_000 - (self.nonce % 100_000),
+            )];
+        all.extend_from_slice(instructions);
+        for ix in instructions {
+            self.known.extend(ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey));
+        }
+        let payer = self.ctx.payer.insecure_clone();
+        let mut keys: Vec<&Keypair> = vec![&payer];
+        keys.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+        // Long runs outlive a blockhash: always sign with the newest.
+        let blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .map_err(|e| LocalError::Transport(e.to_string()))?;
+        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        self.ctx.banks_client.process_transaction(tx).await.map_err(|e| match e {
+            BanksClientError::TransactionError(e) => LocalError::Transaction(e),
+            BanksClientError::SimulationError { err, .. } => LocalError::Transaction(err),
+            other => LocalError::Transport(other.to_string()),
+        })
+    }
+}
+
+impl Transport for LocalRuntime {
+    fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
+    async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> ClientResult<()> {
+        self.process(instructions, signers).await.map_err(|e| match e {
+            LocalError::Transaction(e) => ClientError::from_transaction(e),
+            LocalError::Transport(e) => ClientError::Transport(e),
+        })
+    }
+
+    async fn account(&mut self, address: &Pubkey) -> ClientResult<Option<Account>> {
+        self.ctx.banks_client.get_account(*address).await.map_err(|e| ClientError::Transport(e.to_string()))
+    }
+
+    async fn program_accounts(&mut self, discriminator: &[u8]) -> ClientResult<Vec<(Pubkey, Account)>> {
+        let mut out = Vec::new();
+        for address in self.known.clone() {
+            if let Some(account) = self.account(&address).await? {
+                if account.owner == vamm::ID && account.data.starts_with(discriminator) {
+                    out.push((address, account));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn unix_timestamp(&mut self) -> ClientResult<i64> {
+        Ok(self.now)
+    }
+}

@@ -1,0 +1,153 @@
+//! Valuing markets and accounts off-chain with the program's own code:
+//! `vamm::oracle::market_price` reads the oracle accounts exactly as the
+//! program does, and `vamm::controller::price_book::PriceBook` computes
+//! margin exactly as the program does.
+
+use crate::decode;
+use crate::ix;
+use crate::transport::{ClientError, ClientResult, Transport};
+use anchor_lang::prelude::AccountInfo;
+use solana_account::Account;
+use solana_pubkey::Pubkey;
+use vamm::controller::price_book::PriceBook;
+use vamm::math::margin::{AccountMargin, HealthState};
+use vamm::state::{Exchange, Market, TraderAccount};
+
+/// A market and its oracle accounts as fetched.
+#[derive(Clone, Debug)]
+pub struct MarketSnapshot {
+    pub address: Pubkey,
+    pub market: Market,
+    pub primary: Option<Account>,
+    pub secondary: Option<Account>,
+}
+
+impl MarketSnapshot {
+    pub fn index(&self) -> u16 {
+        self.market.market_index
+    }
+
+    /// The market and its oracle accounts, as remaining accounts for
+    /// instructions that value a trader account.
+    pub fn valuation_accounts(&self) -> Vec<Pubkey> {
+        let mut keys = vec![self.address, self.market.oracle.primary];
+        if self.market.oracle.secondary_source != 0 {
+            keys.push(self.market.oracle.secondary);
+        }
+        keys
+    }
+
+    pub fn oracles(&self) -> ix::MarketOracles {
+        ix::MarketOracles {
+            market: self.address,
+            primary: self.market.oracle.primary,
+            secondary: (self.market.oracle.secondary_source != 0).then_some(self.market.oracle.secondary),
+        }
+    }
+
+    /// The oracle price the program would accept now, or why it would not.
+    pub fn oracle_price(&self, now_ts: i64) -> anchor_lang::Result<u64> {
+        let missing = || anchor_lang::error!(vamm::error::VammError::MissingOracleAccount);
+        let primary = self.primary.as_ref().ok_or_else(missing)?;
+        let mut primary_lamports = primary.lamports;
+        let mut primary_data = primary.data.clone();
+        let primary_info = AccountInfo::new(
+            &self.market.oracle.primary,
+            false,
+            false,
+            &mut primary_lamports,
+            &mut primary_data,
+            &primary.owner,
+            false,
+        );
+        let (mut secondary_lamports, mut secondary_data, secondary_owner) = match &self.secondary {
+            Some(account) => (account.lamports, account.data.clone(), account.owner),
+            None => (0, Vec::new(), Pubkey::default()),
+        };
+        let secondary_info = AccountInfo::new(
+            &self.market.oracle.secondary,
+            false,
+            false,
+            &mut secondary_lamports,
+            &mut secondary_data,
+            &secondary_owner,
+            false,
+        );
+        let secondary = self.secondary.as_ref().map(|_| &secondary_info);
+        vamm::oracle::market_price(&self.market.oracle, &primary_info, secondary, now_ts).map(|p| p.price)
+    }
+}
+
+pub async fn fetch_exchange<T: Transport>(transport: &mut T) -> ClientResult<Exchange> {
+    let account = transport
+        .account(&ix::exchange_pda())
+        .await?
+        .ok_or_else(|| ClientError::Transport("the exchange is not initialised".into()))?;
+    decode::exchange(&account).map_err(|e| ClientError::Transport(e.to_string()))
+}
+
+pub async fn fetch_trader<T: Transport>(
+    transport: &mut T,
+    address: &Pubkey,
+) -> ClientResult<Option<TraderAccount>> {
+    match transport.account(address).await? {
+        None => Ok(None),
+        Some(account) => {
+            decode::trader_account(&account).map(Some).map_err(|e| ClientError::Transport(e.to_string()))
+        }
+    }
+}
+
+/// Every listed market with its oracle accounts.
+pub async fn fetch_markets<T: Transport>(transport: &mut T) -> ClientResult<Vec<MarketSnapshot>> {
+    let count = fetch_exchange(transport).await?.market_count;
+    let mut out = Vec::with_capacity(count as usize);
+    for index in 0..count {
+        let address = ix::market_pda(index);
+        let Some(account) = transport.account(&address).await? else { continue };
+        let market = decode::market(&account).map_err(|e| ClientError::Transport(e.to_string()))?;
+        let primary = transport.account(&market.oracle.primary).await?;
+        let secondary = if market.oracle.secondary_source != 0 {
+            transport.account(&market.oracle.secondary).await?
+        } else {
+            None
+        };
+        out.push(MarketSnapshot { address, market, primary, secondary });
+    }
+    Ok(out)
+}
+
+/// A price book with every market's oracle price as the program would
+/// read it now; `overrides` replaces some prices (for what-if previews).
+pub fn price_book(markets: &[MarketSnapshot], now_ts: i64, overrides: &[(u16, u64)]) -> PriceBook {
+    let mut book = PriceBook::default();
+    for snapshot in markets {
+        let price = match overrides.iter().find(|(index, _)| *index == snapshot.index()) {
+            Some((_, price)) => Ok(*price),
+            None => snapshot.oracle_price(now_ts),
+        };
+        book.insert(&snapshot.market, price);
+    }
+    book
+}
+
+/// An account's margin and health at oracle prices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountHealth {
+    pub margin: AccountMargin,
+    pub health: HealthState,
+    /// Quote native.
+    pub free_collateral: u64,
+    /// Total notional over equity, ppm.
+    pub leverage: u64,
+}
+
+pub fn account_health(book: &PriceBook, trader: &TraderAccount) -> anchor_lang::Result<AccountHealth> {
+    let margin = book.margin(trader)?;
+    Ok(AccountHealth {
+        margin,
+        health: margin.health()?,
+        free_collateral: margin.free_collateral()?,
+        leverage: margin.leverage()?,
+    })
+}
