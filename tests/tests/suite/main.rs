@@ -7,6 +7,7 @@ mod cross_margin;
 mod docs;
 mod funding;
 mod insurance;
+mod keeper;
 mod liquidation;
 mod oracles;
 mod refusals;

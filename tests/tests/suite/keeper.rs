@@ -1,0 +1,91 @@
+//! The keeper service against the in-process runtime: it settles funding
+//! when due, liquidates the riskiest accounts, resolves bankruptcies and
+//! sweeps fees; two keepers racing never act twice.
+
+use solana_signer::Signer;
+use vamm::math::amm::{Direction, TradeSize};
+use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_tests::*;
+
+async fn keeper(env: &mut TestEnv) -> Keeper {
+    let trader = env.keeper().await;
+    Keeper::new(
+        trader.owner.insecure_clone(),
+        trader.account,
+        KeeperConfig { sweep_threshold: 1, ..KeeperConfig::default() },
+    )
+}
+
+#[tokio::test]
+async fn keeper_settles_funding_liquidates_and_resolves() {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    let _staker = env.staker(10_000 * USDC, 5_000 * USDC).await;
+    let arb = env.trader(1_000_000 * USDC, 200_000 * USDC).await;
+    let mut gamblers = Vec::new();
+    for size in [90u64, 60, 30] {
+        let gambler = env.trader(10_000 * USDC, 1_000 * USDC).await;
+        env.open(&gambler, sol, Direction::Long, TradeSize::Base(size * BASE)).await.unwrap();
+        gamblers.push(gambler);
+    }
+    let mut keeper = keeper(&mut env).await;
+
+    // Nothing to do yet.
+    let done = keeper.tick(&mut env.rt).await.unwrap();
+    assert_eq!((done.funding_settled, done.liquidations), (0, 0));
+
+    // An hour later the price has fallen 12%.
+    for _ in 0..72 {
+        env.advance_time(50).await;
+        env.set_price(sol, 88 * PRICE);
+    }
+    env.align_mark(&arb, sol, 88 * PRICE).await.unwrap();
+    let done = keeper.tick(&mut env.rt).await.unwrap();
+    assert_eq!(done.funding_settled, 1);
+    assert!(done.liquidations >= 2, "{done:?}");
+    assert!(done.bankruptcies_resolved >= 1, "{done:?}");
+    assert_eq!(done.errors, 0, "{done:?}");
+    // The 9x and 6x longs are gone or healthy; the keeper was paid.
+    for gambler in &gamblers[..2] {
+        let state = env.trader_state(&gambler.account).await;
+        assert!(state.liquidation_count > 0);
+        assert!(state.positions.iter().all(|p| p.unpaid_loss == 0));
+    }
+    assert!(env.trader_state(&keeper.account()).await.collateral > 0);
+    env.check_invariants().await;
+}
+
+#[tokio::test]
+async fn two_racing_keepers_never_act_twice() {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    let arb = env.trader(1_000_000 * USDC, 200_000 * USDC).await;
+    let gambler = env.trader(10_000 * USDC, 1_000 * USDC).await;
+    env.open(&gambler, sol, Direction::Long, TradeSize::Base(90 * BASE)).await.unwrap();
+    let mut first = keeper(&mut env).await;
+    let mut second = keeper(&mut env).await;
+    for _ in 0..72 {
+        env.advance_time(50).await;
+        env.set_price(sol, 94 * PRICE);
+    }
+    env.align_mark(&arb, sol, 94 * PRICE).await.unwrap();
+    // Both see the same due funding and the same liquidatable account; the
+    // first acts, the second is refused by the program and counts a race.
+    let index_before = env.market_state(sol).await.funding.cumulative_long;
+    let a = first.tick(&mut env.rt).await.unwrap();
+    let funding_after_first = env.market_state(sol).await.funding;
+    let b = second.tick(&mut env.rt).await.unwrap();
+    let funding_after_second = env.market_state(sol).await.funding;
+    assert_eq!(a.funding_settled, 1);
+    assert_eq!(b.funding_settled, 0);
+    assert_ne!(funding_after_first.cumulative_long, index_before);
+    assert_eq!(
+        funding_after_second.cumulative_long, funding_after_first.cumulative_long,
+        "funding applied once"
+    );
+    assert!(a.liquidations >= 1);
+    assert_eq!(b.liquidations, 0, "the account was already restored");
+    assert_eq!(env.trader_state(&gambler.account).await.liquidation_count, a.liquidations);
+    let _ = gambler.owner.pubkey();
+    env.check_invariants().await;
+}
