@@ -56,6 +56,7 @@ pub mod bounds {
     pub const MIN_SQRT_K: u128 = 1_000_000;
     /// Maximum virtual depth (base precision): 1e12 whole base units.
     pub const MAX_SQRT_K: u128 = 1_000_000_000_000_000_000_000;
+    const _: () = assert!(MAX_SQRT_K == 1_000_000_000_000 * super::BASE_PRECISION as u128);
 }
 
 pub mod seeds {
@@ -74,6 +75,8 @@ pub mod insurance {
     /// Governance may set the cooldown within 1 to 30 days.
     pub const MIN_UNSTAKE_COOLDOWN_SECS: u32 = 24 * 3_600;
     pub const MAX_UNSTAKE_COOLDOWN_SECS: u32 = 30 * 24 * 3_600;
+    /// After the cooldown, a request can be carried out for 2 days.
+    pub const UNSTAKE_WINDOW_SECS: u32 = 2 * 24 * 3_600;
 }
 
 /// Funding and liquidation bounds for listing.

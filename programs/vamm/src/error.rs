@@ -131,4 +131,8 @@ pub enum VammError {
     CooldownNotElapsed,
     #[msg("Token account is not the exchange insurance vault")]
     WrongInsuranceVault,
+    #[msg("The account still has profit claims in other markets to apply first")]
+    ClaimsOutstanding,
+    #[msg("The unstake request expired: request again")]
+    UnstakeRequestExpired,
 }

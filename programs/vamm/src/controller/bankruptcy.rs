@@ -39,6 +39,13 @@ pub fn resolve(
         .iter()
         .position(|p| p.market_index == index && p.unpaid_loss > 0)
         .ok_or_else(|| error!(VammError::NoBadDebt))?;
+    // A claim in another market must be paid into collateral first (where
+    // it covers the loss); otherwise the fund would pay a debt the account
+    // can still pay itself.
+    require!(
+        trader.positions.iter().all(|p| p.pending_profit == 0 || p.market_index == index),
+        VammError::ClaimsOutstanding
+    );
     let deficit = trader.positions[slot].unpaid_loss;
     let mut left = deficit;
 

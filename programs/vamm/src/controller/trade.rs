@@ -14,7 +14,7 @@ use crate::controller::settlement::{
     book_realised_pnl, charge_fee, pay_pending_profit, settle_position_funding, side_of,
 };
 use crate::error::VammError;
-use crate::math::amm::{average_price, Direction, Swap, TradeSize};
+use crate::math::amm::{average_price, average_price_rounded_up, Direction, Swap, TradeSize};
 use crate::math::fees::fee_for;
 use crate::math::margin::check_trade_margin;
 use crate::math::position::{apply_fill, notional};
@@ -65,6 +65,7 @@ pub fn execute_trade(
     settle_position_funding(market, trader, slot)?;
     let margin_before = prices.margin(trader);
     let base_before = trader.positions[slot].base;
+    let unpaid_before = trader.positions[slot].unpaid_loss;
 
     let curve = market.amm.curve();
     let mark_before = curve.mark_price()?;
@@ -78,8 +79,12 @@ pub fn execute_trade(
     let total_base = fills.iter().try_fold(0u64, |sum, f| sum.safe_add(f.base))?;
     let total_quote = fills.iter().try_fold(0u64, |sum, f| sum.safe_add(f.quote))?;
     let average = average_price(total_base, total_quote)?;
+    // The limit compares the average rounded against the trader.
     match request.direction {
-        Direction::Long => require!(average <= request.limit_price, VammError::LimitPriceExceeded),
+        Direction::Long => require!(
+            average_price_rounded_up(total_base, total_quote)? <= request.limit_price,
+            VammError::LimitPriceExceeded
+        ),
         Direction::Short => require!(average >= request.limit_price, VammError::LimitPriceExceeded),
     }
 
@@ -114,13 +119,31 @@ pub fn execute_trade(
         oracle_price = prices.price(market_index)?;
         check_circuit_breakers(market, position.base, mark_before, mark_after, oracle_price)?;
         check_trade_margin(&margin_before?, &prices.margin(trader)?, true)?;
-    } else if let (Ok(before), Ok(after), Ok(price)) =
-        (margin_before, prices.margin(trader), prices.price(market_index))
-    {
-        // Without a valid oracle a pure reduction is always allowed;
-        // with one it may not worsen an account below maintenance.
-        oracle_price = price;
-        check_trade_margin(&before, &after, false)?;
+    } else {
+        match (margin_before, prices.margin(trader), prices.price(market_index)) {
+            // With valid oracles a reduction may not worsen an account
+            // below maintenance.
+            (Ok(before), Ok(after), Ok(price)) => {
+                oracle_price = price;
+                check_trade_margin(&before, &after, false)?;
+            }
+            // An oracle outage never blocks a reduction, but an account the
+            // caller left out or swapped is not an outage.
+            (before, after, price) => {
+                for error in [before.err(), after.err(), price.err()].into_iter().flatten() {
+                    if is_caller_error(&error) {
+                        return Err(error);
+                    }
+                }
+                // Without a price to value it, a reduction must fill near
+                // the last valid oracle price and may not leave bad debt.
+                let last = market.oracle.last_price;
+                let band =
+                    mul_div_u64(last, market.risk.mark_oracle_band_bps as u64, BPS_DENOMINATOR, false)?;
+                require!(average.abs_diff(last) <= band, VammError::MarkOracleDivergence);
+                require!(trader.positions[slot].unpaid_loss == unpaid_before, VammError::InsufficientMargin);
+            }
+        }
     }
 
     Ok(TradeOutcome {
@@ -182,9 +205,10 @@ fn plan_fills(market: &Market, base_before: i64, request: &TradeRequest) -> Resu
 /// AMM reserves. Returns the PnL it realised (before fees).
 pub fn apply_swap(market: &mut Market, trader: &mut TraderAccount, slot: usize, fill: &Swap) -> Result<i64> {
     let position = &mut trader.positions[slot];
+    let base = i64::try_from(fill.base).map_err(|_| error!(VammError::AmountTooLarge))?;
     let signed = match fill.direction {
-        Direction::Long => fill.base as i64,
-        Direction::Short => -(fill.base as i64),
+        Direction::Long => base,
+        Direction::Short => base.checked_neg().ok_or_else(|| error!(VammError::AmountTooLarge))?,
     };
     let applied = apply_fill(position.base, position.entry_notional, signed, fill.quote)?;
     update_open_interest(market, position.base, applied.base_after)?;
@@ -235,4 +259,19 @@ fn check_circuit_breakers(
         VammError::PositionCapExceeded
     );
     Ok(())
+}
+
+/// Errors that mean the caller passed the wrong or too few accounts, as
+/// opposed to an oracle that is stale, too uncertain or in disagreement.
+fn is_caller_error(error: &Error) -> bool {
+    let code = match error {
+        Error::AnchorError(e) => e.error_code_number,
+        Error::ProgramError(e) => match e.program_error {
+            ProgramError::Custom(code) => code,
+            _ => return false,
+        },
+    };
+    [VammError::MissingMarketAccount, VammError::MissingOracleAccount, VammError::OracleWrongAccount]
+        .iter()
+        .any(|e| code == anchor_lang::error::ERROR_CODE_OFFSET + *e as u32)
 }

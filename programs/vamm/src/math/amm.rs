@@ -223,6 +223,11 @@ pub fn average_price(base: u64, quote: u64) -> Result<u64> {
     to_u64(mul_div_u128(quote as u128, BASE_PRECISION as u128, base as u128, false)?)
 }
 
+/// Average fill price rounded up, for comparing a long's fill with its limit.
+pub fn average_price_rounded_up(base: u64, quote: u64) -> Result<u64> {
+    to_u64(mul_div_u128(quote as u128, BASE_PRECISION as u128, base as u128, true)?)
+}
+
 const _: () = assert!(PRICE_PRECISION == 1_000_000);
 
 #[cfg(test)]
@@ -278,6 +283,15 @@ mod tests {
         assert_eq!(impact.impact_bps, 204);
         // Average fill: 100 / 0.99 = 101.0101...
         assert_eq!(impact.average_price, 101_010_101);
+    }
+
+    #[test]
+    fn a_long_compares_its_average_rounded_up() {
+        // 3 quote units for 2 base units of 1e-9: 1.5e6 per whole unit exactly;
+        // one more quote unit makes it 2.0e6 exactly; 7 for 3 is 2.333..e6.
+        assert_eq!(average_price(3, 7).unwrap(), 2_333_333_333);
+        assert_eq!(average_price_rounded_up(3, 7).unwrap(), 2_333_333_334);
+        assert_eq!(average_price_rounded_up(2, 3).unwrap(), average_price(2, 3).unwrap());
     }
 
     #[test]

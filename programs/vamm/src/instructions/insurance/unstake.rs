@@ -1,3 +1,4 @@
+use crate::constants::insurance::UNSTAKE_WINDOW_SECS;
 use crate::constants::seeds;
 use crate::error::VammError;
 use crate::events::Unstaked;
@@ -9,7 +10,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
 /// Pays out the requested shares at the share price of this moment, once
-/// the cooldown has elapsed.
+/// the cooldown has elapsed and within `UNSTAKE_WINDOW_SECS` after that.
 #[derive(Accounts)]
 pub struct Unstake<'info> {
     pub owner: Signer<'info>,
@@ -40,7 +41,11 @@ pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
         let shares = stake.unstake_shares;
         require!(shares > 0, VammError::NoUnstakeRequest);
         let cooldown = exchange.insurance.unstake_cooldown_secs as i64;
-        require!(now >= stake.unstake_request_ts.safe_add(cooldown)?, VammError::CooldownNotElapsed);
+        let available = stake.unstake_request_ts.safe_add(cooldown)?;
+        require!(now >= available, VammError::CooldownNotElapsed);
+        // A request is good for a limited window, so nobody holds a
+        // standing exit to use the moment a loss appears.
+        require!(now <= available.safe_add(UNSTAKE_WINDOW_SECS as i64)?, VammError::UnstakeRequestExpired);
         let fund = &mut exchange.insurance;
         let amount = assets_for_shares(shares, fund.balance, fund.total_shares)?;
         fund.balance = fund.balance.safe_sub(amount)?;
