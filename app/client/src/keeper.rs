@@ -149,7 +149,7 @@ impl Keeper {
                 }
             }
         }
-        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
         for (_, address) in candidates {
             for step in 0..self.config.max_steps_per_account {
                 let Some(trader) = crate::valuation::fetch_trader(transport, &address).await? else { break };

@@ -1,0 +1,544 @@
+//! Command implementations, written once against `Transport`.
+
+use crate::units::{format_decimal, parse_decimal, usdc};
+use crate::{Cli, Command, Commitment, GovCommand, KeeperCommand, SandboxArgs, Side, TraderCommand};
+use serde::Deserialize;
+use serde_json::json;
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use std::str::FromStr;
+use std::time::Duration;
+use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
+use vamm::math::amm::{Direction, TradeSize};
+use vamm::state::OracleSource;
+use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::preview::{liquidation_price, preview_trade};
+use vamm_client::valuation::{account_health, fetch_exchange, fetch_markets, fetch_trader, price_book};
+use vamm_client::{decode, ix, RpcTransport, Transport};
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Sandbox(args) => sandbox(args, cli.json).await,
+        Command::Trader(command) => {
+            let signer = read_keypair(&cli.keypair)?;
+            let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
+            trader(&mut rpc, &signer, command, cli.json).await
+        }
+        Command::Gov(command) => {
+            let signer = read_keypair(&cli.keypair)?;
+            let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
+            gov(&mut rpc, &signer, command, cli.json).await
+        }
+        Command::Keeper(KeeperCommand::Run { interval_secs, summary_every, sub_account }) => {
+            let signer = read_keypair(&cli.keypair)?;
+            let account = ix::trader_pda(&signer.pubkey(), sub_account);
+            let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
+            let mut keeper = Keeper::new(signer, account, KeeperConfig::default());
+            vamm_client::keeper::run(
+                &mut rpc,
+                &mut keeper,
+                Duration::from_secs(interval_secs.max(1)),
+                summary_every,
+            )
+            .await
+            .map_err(|e| e.to_string())
+        }
+    }
+}
+
+fn commitment(c: Commitment) -> CommitmentConfig {
+    match c {
+        Commitment::Processed => CommitmentConfig::processed(),
+        Commitment::Confirmed => CommitmentConfig::confirmed(),
+        Commitment::Finalized => CommitmentConfig::finalized(),
+    }
+}
+
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => path.to_string(),
+    }
+}
+
+/// Reads a Solana CLI keypair file (a JSON array of 64 bytes).
+pub fn read_keypair(path: &str) -> Result<Keypair, String> {
+    let path = expand_home(path);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read keypair {path}: {e}"))?;
+    let bytes: Vec<u8> =
+        serde_json::from_str(&text).map_err(|e| format!("keypair {path} is not a JSON byte array: {e}"))?;
+    Keypair::try_from(bytes.as_slice()).map_err(|e| format!("keypair {path} is invalid: {e}"))
+}
+
+fn pubkey(text: &str) -> Result<Pubkey, String> {
+    Pubkey::from_str(text).map_err(|_| format!("'{text}' is not a base58 public key"))
+}
+
+/// The associated token account of `owner` for `mint`.
+fn associated_token_account(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+    let program = Pubkey::from_str("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL").expect("valid id");
+    Pubkey::find_program_address(&[owner.as_ref(), spl_token_id().as_ref(), mint.as_ref()], &program).0
+}
+
+fn spl_token_id() -> Pubkey {
+    Pubkey::from_str("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA").expect("valid id")
+}
+
+async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), String> {
+    let mut config = if args.short {
+        vamm_sandbox::SandboxConfig::short()
+    } else {
+        vamm_sandbox::SandboxConfig::default()
+    };
+    config.seed = args.seed;
+    if !args.short {
+        config.hours = args.hours;
+        config.traders_per_strategy = args.traders_per_strategy as usize;
+    }
+    config.step_secs = args.step_secs;
+    config.out_dir = Some(args.out.clone());
+    config.progress = !args.quiet && !json;
+    if let Some(path) = &args.prices {
+        config.prices_csv =
+            Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?);
+    }
+    let report = vamm_sandbox::run(config).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    } else {
+        println!("{report}");
+        println!("report and charts written to {}", args.out.display());
+    }
+    if !report.conservation.ok {
+        return Err("conservation check failed: the vault does not match the ledger".into());
+    }
+    Ok(())
+}
+
+async fn trader<T: Transport>(
+    t: &mut T,
+    signer: &Keypair,
+    command: TraderCommand,
+    json: bool,
+) -> Result<(), String> {
+    let owner = signer.pubkey();
+    let send = |e: vamm_client::ClientError| e.to_string();
+    match command {
+        TraderCommand::CreateAccount { sub_account, delegate } => {
+            let delegate = delegate.as_deref().map(pubkey).transpose()?;
+            t.send(&[ix::create_trader_account(&owner, sub_account, delegate)], &[signer])
+                .await
+                .map_err(send)?;
+            let account = ix::trader_pda(&owner, sub_account);
+            print_result(
+                json,
+                json!({ "trader_account": account.to_string() }),
+                &format!("created trader account {account}"),
+            );
+        }
+        TraderCommand::Deposit { amount, sub_account, from } => {
+            let amount = parse_decimal(&amount, 6)?;
+            let mint = fetch_exchange(t).await.map_err(send)?.collateral_mint;
+            let source = match from {
+                Some(text) => pubkey(&text)?,
+                None => associated_token_account(&owner, &mint),
+            };
+            let account = ix::trader_pda(&owner, sub_account);
+            t.send(&[ix::deposit(&owner, &account, &source, &mint, amount)], &[signer])
+                .await
+                .map_err(send)?;
+            print_result(
+                json,
+                json!({ "deposited": amount }),
+                &format!("deposited {} USDC", usdc(amount as i128)),
+            );
+        }
+        TraderCommand::Withdraw { amount, sub_account, to } => {
+            let amount = parse_decimal(&amount, 6)?;
+            let mint = fetch_exchange(t).await.map_err(send)?.collateral_mint;
+            let destination = match to {
+                Some(text) => pubkey(&text)?,
+                None => associated_token_account(&owner, &mint),
+            };
+            let account = ix::trader_pda(&owner, sub_account);
+            let state = fetch_trader(t, &account)
+                .await
+                .map_err(send)?
+                .ok_or("no trader account: run `vamm trader create-account`")?;
+            let markets = fetch_markets(t).await.map_err(send)?;
+            let remaining: Vec<Pubkey> = state
+                .open_positions()
+                .filter_map(|p| markets.iter().find(|m| m.index() == p.market_index))
+                .flat_map(|m| m.valuation_accounts())
+                .collect();
+            t.send(&[ix::withdraw(&owner, &account, &destination, &mint, amount, &remaining)], &[signer])
+                .await
+                .map_err(send)?;
+            print_result(
+                json,
+                json!({ "withdrawn": amount }),
+                &format!("withdrew {} USDC", usdc(amount as i128)),
+            );
+        }
+        TraderCommand::Open { market, side, base, quote, limit, reduce_only, sub_account, dry_run } => {
+            let direction = if side == Side::Long { Direction::Long } else { Direction::Short };
+            let size = match (base, quote) {
+                (Some(b), None) => TradeSize::Base(parse_decimal(&b, 9)?),
+                (None, Some(q)) => TradeSize::Quote(parse_decimal(&q, 6)?),
+                _ => return Err("give exactly one of --base or --quote".into()),
+            };
+            let limit_price = match limit {
+                Some(text) => parse_decimal(&text, 6)?,
+                None if direction == Direction::Long => u64::MAX,
+                None => 0,
+            };
+            let markets = fetch_markets(t).await.map_err(send)?;
+            let snapshot =
+                markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
+            let preview =
+                preview_trade(&snapshot.market, direction, size).map_err(|e| format!("preview: {e}"))?;
+            if dry_run {
+                let value = json!({ "base": preview.base, "quote": preview.quote, "average_price": preview.average_price,
+                    "fee": preview.fee, "mark_after": preview.mark_after, "impact_bps": preview.impact_bps });
+                let text = format!(
+                    "would trade {} base for {} USDC at {} (fee {}, mark {} -> {}, impact {} bps)",
+                    format_decimal(preview.base as i128, 9),
+                    usdc(preview.quote as i128),
+                    usdc(preview.average_price as i128),
+                    usdc(preview.fee as i128),
+                    usdc(preview.mark_before as i128),
+                    usdc(preview.mark_after as i128),
+                    preview.impact_bps
+                );
+                print_result(json, value, &text);
+                return Ok(());
+            }
+            let account = ix::trader_pda(&owner, sub_account);
+            let state = fetch_trader(t, &account)
+                .await
+                .map_err(send)?
+                .ok_or("no trader account: run `vamm trader create-account`")?;
+            let accounts = trade_accounts(&owner, account, market, &markets, &state)?;
+            let params = OpenPositionParams { direction, size, limit_price, reduce_only };
+            t.send(&[ix::open_position(&accounts, params)], &[signer]).await.map_err(send)?;
+            print_result(
+                json,
+                json!({ "market": market, "base": preview.base, "quote": preview.quote }),
+                &format!(
+                    "filled about {} base for {} USDC",
+                    format_decimal(preview.base as i128, 9),
+                    usdc(preview.quote as i128)
+                ),
+            );
+        }
+        TraderCommand::Close { market, base, limit, sub_account } => {
+            let markets = fetch_markets(t).await.map_err(send)?;
+            let account = ix::trader_pda(&owner, sub_account);
+            let state = fetch_trader(t, &account).await.map_err(send)?.ok_or("no trader account")?;
+            let accounts = trade_accounts(&owner, account, market, &markets, &state)?;
+            let params = ClosePositionParams {
+                base_amount: base.as_deref().map(|b| parse_decimal(b, 9)).transpose()?,
+                limit_price: limit.as_deref().map(|l| parse_decimal(l, 6)).transpose()?,
+            };
+            t.send(&[ix::close_position(&accounts, params)], &[signer]).await.map_err(send)?;
+            print_result(json, json!({ "closed": market }), &format!("closed position in market {market}"));
+        }
+        TraderCommand::Show { owner: who, sub_account } => {
+            let who = who.as_deref().map(pubkey).transpose()?.unwrap_or(owner);
+            show_trader(t, &who, sub_account, json).await?;
+        }
+    }
+    Ok(())
+}
+
+fn trade_accounts(
+    owner: &Pubkey,
+    account: Pubkey,
+    market: u16,
+    markets: &[vamm_client::valuation::MarketSnapshot],
+    state: &vamm::state::TraderAccount,
+) -> Result<ix::TradeAccounts, String> {
+    let snapshot = markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
+    let oracles = snapshot.oracles();
+    let remaining = state
+        .open_positions()
+        .filter(|p| p.market_index != market)
+        .filter_map(|p| markets.iter().find(|m| m.index() == p.market_index))
+        .flat_map(|m| m.valuation_accounts())
+        .collect();
+    Ok(ix::TradeAccounts {
+        authority: *owner,
+        market: snapshot.address,
+        trader_account: account,
+        primary_oracle: oracles.primary,
+        secondary_oracle: oracles.secondary,
+        remaining,
+    })
+}
+
+async fn show_trader<T: Transport>(
+    t: &mut T,
+    owner: &Pubkey,
+    sub_account: u16,
+    json: bool,
+) -> Result<(), String> {
+    let account = ix::trader_pda(owner, sub_account);
+    let state = fetch_trader(t, &account)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or(format!("no trader account {account}"))?;
+    let markets = fetch_markets(t).await.map_err(|e| e.to_string())?;
+    let now = t.unix_timestamp().await.map_err(|e| e.to_string())?;
+    let book = price_book(&markets, now, &[]);
+    let health = account_health(&book, &state);
+    let mut rows = Vec::new();
+    for p in state.open_positions() {
+        let snapshot = markets.iter().find(|m| m.index() == p.market_index);
+        let name = snapshot
+            .map(|m| decode::market_name(&m.market))
+            .unwrap_or_else(|| format!("#{}", p.market_index));
+        let oracle = snapshot.and_then(|m| m.oracle_price(now).ok());
+        let mark = snapshot.and_then(|m| m.market.amm.curve().mark_price().ok());
+        let entry = vamm::math::position::average_entry_price(p.base, p.entry_notional).unwrap_or(0);
+        let pnl = oracle.and_then(|o| vamm::math::position::unrealised_pnl(p.base, p.entry_notional, o).ok());
+        let liquidation = liquidation_price(&markets, &state, p.market_index, now);
+        rows.push(json!({
+            "market": name, "base": p.base, "entry_price": entry, "mark_price": mark, "oracle_price": oracle,
+            "unrealised_pnl": pnl, "liquidation_price": liquidation, "pending_profit": p.pending_profit,
+            "unpaid_loss": p.unpaid_loss, "funding_paid": p.funding_paid,
+        }));
+    }
+    let summary = match &health {
+        Ok(h) => json!({ "collateral": state.collateral, "equity": h.margin.equity().ok().map(|e| e as i64),
+            "free_collateral": h.free_collateral, "health": format!("{:?}", h.health),
+            "initial_required": h.margin.initial_required as u64, "maintenance_required": h.margin.maintenance_required as u64 }),
+        Err(e) => json!({ "collateral": state.collateral, "health": format!("unknown: {e}") }),
+    };
+    if json {
+        println!("{}", json!({ "account": account.to_string(), "summary": summary, "positions": rows }));
+        return Ok(());
+    }
+    println!("trader account {account}");
+    match &health {
+        Ok(h) => println!(
+            "collateral {}  equity {}  free {}  health {:?}  initial req {}  maintenance req {}",
+            usdc(state.collateral as i128),
+            usdc(h.margin.equity().unwrap_or(0)),
+            usdc(h.free_collateral as i128),
+            h.health,
+            usdc(h.margin.initial_required as i128),
+            usdc(h.margin.maintenance_required as i128)
+        ),
+        Err(e) => println!("collateral {}  health unknown ({e})", usdc(state.collateral as i128)),
+    }
+    println!(
+        "{:<10} {:>16} {:>12} {:>12} {:>12} {:>14} {:>12}",
+        "market", "size", "entry", "mark", "oracle", "uPnL", "liq price"
+    );
+    let price = |v: &serde_json::Value| v.as_u64().map(|p| usdc(p as i128)).unwrap_or_else(|| "-".into());
+    for row in &rows {
+        println!(
+            "{:<10} {:>16} {:>12} {:>12} {:>12} {:>14} {:>12}",
+            row["market"].as_str().unwrap_or("?"),
+            format_decimal(row["base"].as_i64().unwrap_or(0) as i128, 9),
+            price(&row["entry_price"]),
+            price(&row["mark_price"]),
+            price(&row["oracle_price"]),
+            row["unrealised_pnl"].as_i64().map(|v| usdc(v as i128)).unwrap_or_else(|| "-".into()),
+            price(&row["liquidation_price"]),
+        );
+    }
+    Ok(())
+}
+
+/// A market listing in human units (see docs/market.example.toml).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketFile {
+    pub name: String,
+    pub primary_oracle: String,
+    pub primary_source: String,
+    pub primary_feed_id: String,
+    pub secondary_oracle: Option<String>,
+    pub secondary_source: Option<String>,
+    pub secondary_feed_id: Option<String>,
+    pub max_staleness_secs: u32,
+    pub max_confidence_bps: u16,
+    pub consensus_band_bps: u16,
+    /// Whole base units.
+    pub depth: String,
+    /// USDC.
+    pub min_price: String,
+    pub max_price: String,
+    /// Percent.
+    pub initial_margin_pct: String,
+    pub maintenance_margin_pct: String,
+    pub imf_factor_ppm: u32,
+    pub mark_oracle_band_bps: u16,
+    /// USDC.
+    pub max_open_interest: String,
+    pub max_position_notional: String,
+    pub taker_fee_bps: u16,
+    pub insurance_share_bps: u16,
+    pub pnl_pool_share_bps: u16,
+    pub fee_pool_share_bps: u16,
+    pub funding_period_secs: u32,
+    pub max_funding_rate_bps: u16,
+    pub liquidation_fee_bps: u16,
+    pub liquidator_share_bps: u16,
+    pub max_liquidation_fraction_bps: u16,
+    pub liquidation_buffer_pct: String,
+}
+
+fn source(text: &str) -> Result<OracleSource, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "pyth" => Ok(OracleSource::Pyth),
+        "switchboard" => Ok(OracleSource::Switchboard),
+        other => Err(format!("unknown oracle source '{other}' (pyth or switchboard)")),
+    }
+}
+
+fn feed_id(text: &str) -> Result<[u8; 32], String> {
+    let hex = text.trim_start_matches("0x");
+    if hex.len() != 64 {
+        return Err(format!("feed id '{text}' must be 32 bytes of hex"));
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+            .map_err(|_| format!("feed id '{text}' is not hex"))?;
+    }
+    Ok(out)
+}
+
+/// Converts a market file into the instruction's parameters.
+pub fn market_params(
+    file: &MarketFile,
+    market_index: u16,
+) -> Result<(CreateMarketParams, Pubkey, Option<Pubkey>), String> {
+    if file.name.is_empty() || file.name.len() > 16 {
+        return Err("name must be 1 to 16 bytes".into());
+    }
+    let mut name = [0u8; 16];
+    name[..file.name.len()].copy_from_slice(file.name.as_bytes());
+    // Percentages with up to 4 decimals -> ppm.
+    let ppm = |text: &str| parse_decimal(text, 4).map(|v| v as u32);
+    let params = CreateMarketParams {
+        market_index,
+        name,
+        primary_source: source(&file.primary_source)?,
+        primary_feed_id: feed_id(&file.primary_feed_id)?,
+        secondary_source: file.secondary_source.as_deref().map(source).transpose()?,
+        secondary_feed_id: file.secondary_feed_id.as_deref().map(feed_id).transpose()?.unwrap_or([0; 32]),
+        max_staleness_secs: file.max_staleness_secs,
+        max_confidence_bps: file.max_confidence_bps,
+        consensus_band_bps: file.consensus_band_bps,
+        sqrt_k: parse_decimal(&file.depth, 9)? as u128,
+        min_price: parse_decimal(&file.min_price, 6)?,
+        max_price: parse_decimal(&file.max_price, 6)?,
+        initial_ratio: ppm(&file.initial_margin_pct)?,
+        maintenance_ratio: ppm(&file.maintenance_margin_pct)?,
+        imf_factor: file.imf_factor_ppm,
+        mark_oracle_band_bps: file.mark_oracle_band_bps,
+        max_open_interest: parse_decimal(&file.max_open_interest, 6)?,
+        max_position_notional: parse_decimal(&file.max_position_notional, 6)?,
+        taker_fee_bps: file.taker_fee_bps,
+        insurance_share_bps: file.insurance_share_bps,
+        pnl_pool_share_bps: file.pnl_pool_share_bps,
+        fee_pool_share_bps: file.fee_pool_share_bps,
+        funding_period_secs: file.funding_period_secs,
+        max_funding_rate_bps: file.max_funding_rate_bps,
+        liquidation_fee_bps: file.liquidation_fee_bps,
+        liquidator_share_bps: file.liquidator_share_bps,
+        max_liquidation_fraction_bps: file.max_liquidation_fraction_bps,
+        liquidation_buffer_ratio: ppm(&file.liquidation_buffer_pct)?,
+    };
+    let secondary = file.secondary_oracle.as_deref().map(pubkey).transpose()?;
+    Ok((params, pubkey(&file.primary_oracle)?, secondary))
+}
+
+async fn gov<T: Transport>(
+    t: &mut T,
+    signer: &Keypair,
+    command: GovCommand,
+    json: bool,
+) -> Result<(), String> {
+    let admin = signer.pubkey();
+    let send = |e: vamm_client::ClientError| e.to_string();
+    match command {
+        GovCommand::Init { mint, guardian } => {
+            let mint = pubkey(&mint)?;
+            let guardian = guardian.as_deref().map(pubkey).transpose()?.unwrap_or(admin);
+            t.send(&[ix::initialize_exchange(&admin, &mint, guardian)], &[signer]).await.map_err(send)?;
+            print_result(
+                json,
+                json!({ "exchange": ix::exchange_pda().to_string() }),
+                &format!("exchange {} initialised", ix::exchange_pda()),
+            );
+        }
+        GovCommand::CreateMarket { config } => {
+            let text = std::fs::read_to_string(&config)
+                .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+            let file: MarketFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
+            let index = fetch_exchange(t).await.map_err(send)?.market_count;
+            let (params, primary, secondary) = market_params(&file, index)?;
+            t.send(&[ix::create_market(&admin, params, primary, secondary)], &[signer])
+                .await
+                .map_err(send)?;
+            print_result(
+                json,
+                json!({ "market_index": index, "market": ix::market_pda(index).to_string() }),
+                &format!("listed {} as market {index}", file.name),
+            );
+        }
+        GovCommand::SetUnstakeCooldown { seconds } => {
+            t.send(&[ix::set_unstake_cooldown(&admin, seconds)], &[signer]).await.map_err(send)?;
+            print_result(
+                json,
+                json!({ "unstake_cooldown_secs": seconds }),
+                &format!("unstake cooldown set to {seconds} s"),
+            );
+        }
+        GovCommand::Show => {
+            let exchange = fetch_exchange(t).await.map_err(send)?;
+            let markets = fetch_markets(t).await.map_err(send)?;
+            let now = t.unix_timestamp().await.map_err(send)?;
+            let rows: Vec<_> = markets
+                .iter()
+                .map(|m| {
+                    json!({ "index": m.index(), "name": decode::market_name(&m.market),
+                        "mark": m.market.amm.curve().mark_price().ok(), "oracle": m.oracle_price(now).ok(),
+                        "long_base": m.market.amm.base_long, "short_base": m.market.amm.base_short,
+                        "funding_rate_ppb": m.market.funding.last_rate_ppb, "status": m.market.status })
+                })
+                .collect();
+            if json {
+                println!(
+                    "{}",
+                    json!({ "admin": exchange.admin.to_string(), "insurance_balance": exchange.insurance.balance, "markets": rows })
+                );
+            } else {
+                println!(
+                    "admin {}  insurance fund {} USDC  markets {}",
+                    exchange.admin,
+                    usdc(exchange.insurance.balance as i128),
+                    exchange.market_count
+                );
+                for row in rows {
+                    println!("{row}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_result(json: bool, value: serde_json::Value, text: &str) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{text}");
+    }
+}

@@ -1,0 +1,223 @@
+//! `vamm`: the command line for traders, governance, keepers and the
+//! sandbox. Every command runs against a [`Transport`]: JSON-RPC (`--url`)
+//! or, for `sandbox`, the in-process runtime.
+
+mod commands;
+mod units;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "vamm", version, about = "vAMM perpetual futures on Solana: trade, govern, keep, simulate")]
+pub struct Cli {
+    /// JSON-RPC URL of the cluster.
+    #[arg(long, global = true, env = "VAMM_URL", default_value = "http://127.0.0.1:8899")]
+    pub url: String,
+    /// Keypair file that signs and pays.
+    #[arg(long, global = true, env = "VAMM_KEYPAIR", default_value = "~/.config/solana/id.json")]
+    pub keypair: String,
+    /// Commitment for reads and confirmations.
+    #[arg(long, global = true, value_enum, default_value_t = Commitment::Confirmed)]
+    pub commitment: Commitment,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Commitment {
+    Processed,
+    Confirmed,
+    Finalized,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the whole exchange in-process with simulated traders and print a report.
+    Sandbox(SandboxArgs),
+    /// Trader commands (sign with --keypair).
+    #[command(subcommand)]
+    Trader(TraderCommand),
+    /// Governance commands (the admin key signs).
+    #[command(subcommand)]
+    Gov(GovCommand),
+    /// The keeper service.
+    #[command(subcommand)]
+    Keeper(KeeperCommand),
+}
+
+#[derive(Args)]
+pub struct SandboxArgs {
+    /// Seed of the price paths and the traders' decisions.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Simulated hours.
+    #[arg(long, default_value_t = 24)]
+    pub hours: u64,
+    /// Simulated seconds per step.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub step_secs: u64,
+    /// Traders of each strategy per market.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=20))]
+    pub traders_per_strategy: u64,
+    /// Folder for report.json and the charts.
+    #[arg(long, default_value = "sandbox-out")]
+    pub out: PathBuf,
+    /// CSV of oracle prices (header, then one row per step: SOL,BTC,ETH in USDC).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// The short CI scenario (6 hours, one trader per strategy and market).
+    #[arg(long)]
+    pub short: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand)]
+pub enum TraderCommand {
+    /// Create a trader account for the signer.
+    CreateAccount {
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+        /// A key allowed to trade (never withdraw) for this account.
+        #[arg(long)]
+        delegate: Option<String>,
+    },
+    /// Deposit USDC from the signer's token account.
+    Deposit {
+        /// USDC, e.g. 100.5
+        amount: String,
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+        /// Source token account (default: the signer's associated account).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Withdraw free collateral.
+    Withdraw {
+        amount: String,
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+        /// Destination token account (default: the signer's associated account).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Market order: open, grow, reduce or flip.
+    Open {
+        #[arg(long)]
+        market: u16,
+        #[arg(long, value_enum)]
+        side: Side,
+        /// Size in base units (e.g. 1.5 SOL).
+        #[arg(long, conflicts_with = "quote", required_unless_present = "quote")]
+        base: Option<String>,
+        /// Size in USDC notional.
+        #[arg(long)]
+        quote: Option<String>,
+        /// Worst average price in USDC (default: none).
+        #[arg(long)]
+        limit: Option<String>,
+        #[arg(long)]
+        reduce_only: bool,
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+        /// Print the preview (fill, fee, impact) without sending.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Close all or part of a position.
+    Close {
+        #[arg(long)]
+        market: u16,
+        /// Base units to close (default: all).
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long)]
+        limit: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+    },
+    /// Positions with health, entry, mark, oracle and liquidation price.
+    Show {
+        /// Whose account (default: the signer).
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Side {
+    Long,
+    Short,
+}
+
+#[derive(Subcommand)]
+pub enum GovCommand {
+    /// Initialise the exchange with the signer as admin.
+    Init {
+        /// Collateral (USDC) mint.
+        #[arg(long)]
+        mint: String,
+        /// Key that may only pause (default: the signer).
+        #[arg(long)]
+        guardian: Option<String>,
+    },
+    /// List a market from a TOML file (see docs/market.example.toml).
+    CreateMarket {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Set the insurance unstake cooldown (seconds, 1 to 30 days).
+    SetUnstakeCooldown { seconds: u32 },
+    /// Show the exchange and its markets.
+    Show,
+}
+
+#[derive(Subcommand)]
+pub enum KeeperCommand {
+    /// Run the keeper until Ctrl-C.
+    Run {
+        /// Seconds between passes.
+        #[arg(long, default_value_t = 5)]
+        interval_secs: u64,
+        /// Log a summary line every this many passes.
+        #[arg(long, default_value_t = 12)]
+        summary_every: u64,
+        /// The signer's trader account receiving rewards.
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(
+                "info,solana=warn,solana_runtime=warn,solana_program_test=warn",
+            )
+        }))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

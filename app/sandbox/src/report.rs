@@ -1,0 +1,194 @@
+//! The sandbox report: figures as JSON, a human summary, and SVG charts.
+
+use crate::svg::{line_chart, Series};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use vamm_client::keeper::KeeperStats;
+
+/// Per-step series for the charts (USDC, prices in USDC).
+#[derive(Default, Debug, Clone)]
+pub struct History {
+    pub hours_per_step: f64,
+    pub names: Vec<String>,
+    pub mark: Vec<Vec<f64>>,
+    pub oracle: Vec<Vec<f64>>,
+    pub oi_long: Vec<Vec<f64>>,
+    pub oi_short: Vec<Vec<f64>>,
+    pub insurance: Vec<f64>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct MarketReport {
+    pub name: String,
+    pub start_price_usdc: f64,
+    pub end_oracle_usdc: f64,
+    pub end_mark_usdc: f64,
+    pub volume_usdc: f64,
+    pub fees_usdc: f64,
+    pub liquidations: u64,
+    pub bad_debt_usdc: f64,
+    pub socialised_usdc: f64,
+    /// Parts per billion of the oracle TWAP, last period.
+    pub last_funding_rate_ppb: i64,
+    /// |mark - oracle| / oracle after each step, bps.
+    pub tracking_error_mean_bps: f64,
+    pub tracking_error_max_bps: f64,
+    pub open_interest_long_usdc: f64,
+    pub open_interest_short_usdc: f64,
+}
+
+/// The vault and insurance vault against the ledger, and the AMM against
+/// the positions, at the end of the run (quote native).
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Conservation {
+    pub vault_native: u64,
+    pub ledger_native: u64,
+    pub insurance_vault_native: u64,
+    pub insurance_fund_native: u64,
+    pub amm_mirrors_positions: bool,
+    pub ok: bool,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Report {
+    pub seed: u64,
+    pub simulated_hours: f64,
+    pub steps: u64,
+    pub traders: u64,
+    pub trades_executed: u64,
+    /// Refused orders by program error name (margin, range, ...).
+    pub trades_refused: BTreeMap<String, u64>,
+    pub volume_usdc: f64,
+    pub fees_usdc: f64,
+    pub funding_paid_usdc: f64,
+    pub funding_received_usdc: f64,
+    pub liquidations: u64,
+    pub bad_debt_usdc: f64,
+    pub insurance_start_usdc: f64,
+    pub insurance_end_usdc: f64,
+    pub insurance_revenue_usdc: f64,
+    pub insurance_bad_debt_paid_usdc: f64,
+    pub keeper: KeeperStats,
+    pub markets: Vec<MarketReport>,
+    pub conservation: Conservation,
+    pub wall_clock_secs: f64,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "vAMM sandbox: seed {}, {:.1} simulated hours in {} steps, {} traders",
+            self.seed, self.simulated_hours, self.steps, self.traders
+        )?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "{:<9} {:>11} {:>11} {:>11} {:>14} {:>10} {:>6} {:>10} {:>9} {:>9}",
+            "market", "start", "oracle", "mark", "volume", "fees", "liqs", "bad debt", "track", "max trk"
+        )?;
+        for m in &self.markets {
+            writeln!(
+                f,
+                "{:<9} {:>11.2} {:>11.2} {:>11.2} {:>14.2} {:>10.2} {:>6} {:>10.2} {:>7.1}bp {:>7.1}bp",
+                m.name,
+                m.start_price_usdc,
+                m.end_oracle_usdc,
+                m.end_mark_usdc,
+                m.volume_usdc,
+                m.fees_usdc,
+                m.liquidations,
+                m.bad_debt_usdc,
+                m.tracking_error_mean_bps,
+                m.tracking_error_max_bps
+            )?;
+        }
+        writeln!(f)?;
+        writeln!(f, "trades executed      {}", self.trades_executed)?;
+        let refused: u64 = self.trades_refused.values().sum();
+        writeln!(f, "orders refused       {refused} {:?}", self.trades_refused)?;
+        writeln!(f, "volume               {:.2} USDC", self.volume_usdc)?;
+        writeln!(f, "fees                 {:.2} USDC", self.fees_usdc)?;
+        writeln!(
+            f,
+            "funding paid         {:.2} USDC (received {:.2})",
+            self.funding_paid_usdc, self.funding_received_usdc
+        )?;
+        writeln!(f, "liquidations         {}", self.liquidations)?;
+        writeln!(f, "bad debt             {:.2} USDC", self.bad_debt_usdc)?;
+        writeln!(
+            f,
+            "insurance fund       {:.2} -> {:.2} USDC (revenue {:.2}, bad debt paid {:.2})",
+            self.insurance_start_usdc,
+            self.insurance_end_usdc,
+            self.insurance_revenue_usdc,
+            self.insurance_bad_debt_paid_usdc
+        )?;
+        let k = &self.keeper;
+        writeln!(
+            f,
+            "keeper               {} ticks, {} funding settlements, {} liquidation steps, {} bankruptcies, {} sweeps, {} errors",
+            k.ticks, k.funding_settled, k.liquidations, k.bankruptcies_resolved, k.sweeps, k.errors
+        )?;
+        let c = &self.conservation;
+        writeln!(
+            f,
+            "conservation         {} (vault {} = ledger {}, insurance vault {} = fund {}, AMM mirrors positions: {})",
+            if c.ok { "OK" } else { "BROKEN" },
+            c.vault_native,
+            c.ledger_native,
+            c.insurance_vault_native,
+            c.insurance_fund_native,
+            c.amm_mirrors_positions
+        )?;
+        write!(f, "wall clock           {:.1} s", self.wall_clock_secs)
+    }
+}
+
+const COLORS: [&str; 6] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+
+/// Writes `report.json` and the charts into `dir`.
+pub fn write(dir: &Path, report: &Report, history: &History) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join("report.json"),
+        serde_json::to_string_pretty(report).map_err(std::io::Error::other)? + "\n",
+    )?;
+    for (i, name) in history.names.iter().enumerate() {
+        let chart = line_chart(
+            &format!("{name}: mark vs oracle"),
+            "price (USDC)",
+            history.hours_per_step,
+            &[
+                Series { name: "oracle", color: COLORS[0], values: history.oracle[i].clone() },
+                Series { name: "mark", color: COLORS[1], values: history.mark[i].clone() },
+            ],
+        );
+        std::fs::write(dir.join(format!("mark_vs_oracle_{}.svg", name.to_lowercase())), chart)?;
+    }
+    let insurance = line_chart(
+        "Insurance fund",
+        "USDC",
+        history.hours_per_step,
+        &[Series { name: "fund balance", color: COLORS[2], values: history.insurance.clone() }],
+    );
+    std::fs::write(dir.join("insurance_fund.svg"), insurance)?;
+    let mut oi = Vec::new();
+    for (i, name) in history.names.iter().enumerate() {
+        let total: Vec<f64> =
+            history.oi_long[i].iter().zip(&history.oi_short[i]).map(|(l, s)| l + s).collect();
+        oi.push((name.clone(), total));
+    }
+    let series: Vec<Series> = oi
+        .iter()
+        .enumerate()
+        .map(|(i, (name, values))| Series { name, color: COLORS[i % COLORS.len()], values: values.clone() })
+        .collect();
+    std::fs::write(
+        dir.join("open_interest.svg"),
+        line_chart("Open interest (long + short)", "USDC", history.hours_per_step, &series),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,572 @@
+//! Building the sandbox exchange and stepping it through time.
+
+use crate::agents::{Agent, Intent, Strategy, View};
+use crate::prices::{from_csv, random_walk, WalkParams};
+use crate::report::{Conservation, History, MarketReport, Report};
+use crate::rng::Rng;
+use crate::SandboxConfig;
+use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use std::collections::BTreeMap;
+use std::time::Instant;
+use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
+use vamm::math::amm::{Direction, TradeSize};
+use vamm::math::position::unrealised_pnl;
+use vamm::state::OracleSource;
+use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::oracle_accounts::{pyth_account, switchboard_account, PythUpdate, SwitchboardUpdate};
+use vamm_client::valuation::{fetch_exchange, fetch_markets, fetch_trader, MarketSnapshot};
+use vamm_client::{ix, ClientError, LocalRuntime, Transport};
+
+/// 2026-01-01T00:00:00Z.
+pub const START_TS: i64 = 1_767_225_600;
+const USDC: u64 = 1_000_000;
+const BASE: u64 = 1_000_000_000;
+
+struct MarketSpec {
+    name: &'static str,
+    /// `PRICE_PRECISION`.
+    price: u64,
+    /// Virtual depth, whole base units.
+    depth: u128,
+    walk: WalkParams,
+    primary: OracleSource,
+    secondary: Option<OracleSource>,
+}
+
+fn specs() -> [MarketSpec; 3] {
+    let walk = |volatility, jump_probability, jump_min, jump_max| WalkParams {
+        volatility,
+        jump_probability,
+        jump_min,
+        jump_max,
+    };
+    [
+        MarketSpec {
+            name: "SOL-PERP",
+            price: 150 * USDC,
+            depth: 40_000,
+            walk: walk(0.004, 0.01, 0.03, 0.08),
+            primary: OracleSource::Pyth,
+            secondary: Some(OracleSource::Switchboard),
+        },
+        MarketSpec {
+            name: "BTC-PERP",
+            price: 60_000 * USDC,
+            depth: 100,
+            walk: walk(0.003, 0.005, 0.02, 0.06),
+            primary: OracleSource::Pyth,
+            secondary: None,
+        },
+        MarketSpec {
+            name: "ETH-PERP",
+            price: 3_000 * USDC,
+            depth: 2_000,
+            walk: walk(0.0035, 0.008, 0.03, 0.07),
+            primary: OracleSource::Switchboard,
+            secondary: None,
+        },
+    ]
+}
+
+#[derive(Clone, Copy)]
+struct Oracle {
+    address: Pubkey,
+    source: OracleSource,
+    feed_id: [u8; 32],
+}
+
+struct SimMarket {
+    name: String,
+    primary: Oracle,
+    secondary: Option<Oracle>,
+}
+
+struct Wallet {
+    owner: Keypair,
+    account: Pubkey,
+    usdc: Pubkey,
+}
+
+pub struct World {
+    rt: LocalRuntime,
+    mint_authority: Keypair,
+    mint: Pubkey,
+    markets: Vec<SimMarket>,
+    prices: Vec<Vec<u64>>,
+    agents: Vec<Agent>,
+    arbitrageur: Wallet,
+    keeper: Keeper,
+    rng: Rng,
+    averages: Vec<f64>,
+    pub history: History,
+    trades_executed: u64,
+    refusals: BTreeMap<String, u64>,
+    trader_accounts: Vec<Pubkey>,
+    fund_start: u64,
+    started: Instant,
+}
+
+fn err(e: ClientError) -> String {
+    e.to_string()
+}
+
+fn keypair(rng: &mut Rng) -> Keypair {
+    let mut secret = [0u8; 32];
+    for chunk in secret.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
+    }
+    Keypair::new_from_array(secret)
+}
+
+impl World {
+    pub async fn build(config: &SandboxConfig) -> Result<World, String> {
+        let started = Instant::now();
+        let mut rng = Rng::new(config.seed);
+        let specs = specs();
+        let steps = (config.hours * 3_600 / config.step_secs.max(1)) as usize;
+        let prices = match &config.prices_csv {
+            Some(csv) => from_csv(csv, specs.len())?,
+            None => {
+                let starts: Vec<u64> = specs.iter().map(|s| s.price).collect();
+                let walks: Vec<WalkParams> = specs.iter().map(|s| s.walk).collect();
+                let mut path = vec![starts.clone()];
+                path.extend(random_walk(&starts, &walks, steps, &mut rng));
+                path
+            }
+        };
+
+        let mut rt = LocalRuntime::start(START_TS).await;
+        let admin = keypair(&mut rng);
+        rt.fund(&admin.pubkey(), 1_000_000_000_000);
+        let mint_authority = keypair(&mut rng);
+        let mint = rt.create_mint(&mint_authority.pubkey(), 6).await.map_err(err)?;
+        rt.send(&[ix::initialize_exchange(&admin.pubkey(), &mint, admin.pubkey())], &[&admin])
+            .await
+            .map_err(err)?;
+        rt.send(&[ix::set_unstake_cooldown(&admin.pubkey(), 86_400)], &[&admin]).await.map_err(err)?;
+
+        let mut world = World {
+            rt,
+            mint_authority,
+            mint,
+            markets: Vec::new(),
+            averages: prices[0].iter().map(|p| *p as f64).collect(),
+            prices,
+            agents: Vec::new(),
+            arbitrageur: Wallet {
+                owner: Keypair::new(),
+                account: Pubkey::default(),
+                usdc: Pubkey::default(),
+            },
+            keeper: Keeper::new(Keypair::new(), Pubkey::default(), KeeperConfig::default()),
+            rng,
+            history: History::default(),
+            trades_executed: 0,
+            refusals: BTreeMap::new(),
+            trader_accounts: Vec::new(),
+            fund_start: 0,
+            started,
+        };
+        for (index, spec) in specs.iter().enumerate() {
+            world.list_market(&admin, index as u16, spec).await?;
+        }
+        // Insurance stakers.
+        for amount in [20_000 * USDC, 5_000 * USDC] {
+            let staker = world.wallet(amount).await?;
+            let owner = staker.owner.pubkey();
+            world.rt.send(&[ix::create_insurance_stake(&owner)], &[&staker.owner]).await.map_err(err)?;
+            world
+                .rt
+                .send(&[ix::stake_insurance(&owner, &staker.usdc, &world.mint, amount)], &[&staker.owner])
+                .await
+                .map_err(err)?;
+        }
+        world.fund_start = fetch_exchange(&mut world.rt).await.map_err(err)?.insurance.balance;
+        // Traders: every strategy on every market.
+        for market in 0..world.markets.len() {
+            for strategy in [Strategy::TrendFollower, Strategy::Contrarian, Strategy::Gambler] {
+                for _ in 0..config.traders_per_strategy {
+                    let stake = if strategy == Strategy::Gambler { 1_000 * USDC } else { 3_000 * USDC };
+                    let wallet = world.trader(50_000 * USDC, stake).await?;
+                    world.agents.push(Agent {
+                        strategy,
+                        owner: wallet.owner,
+                        account: wallet.account,
+                        usdc: wallet.usdc,
+                        market,
+                        stake,
+                    });
+                }
+            }
+        }
+        world.arbitrageur = world.trader(5_000_000 * USDC, 2_000_000 * USDC).await?;
+        let keeper = world.trader(0, 0).await?;
+        world.keeper = Keeper::new(keeper.owner, keeper.account, KeeperConfig::default());
+        world.history.names = world.markets.iter().map(|m| m.name.clone()).collect();
+        world.history.hours_per_step = config.step_secs as f64 / 3_600.0;
+        Ok(world)
+    }
+
+    async fn list_market(&mut self, admin: &Keypair, index: u16, spec: &MarketSpec) -> Result<(), String> {
+        let oracle = |rng: &mut Rng, source, tag: u8| {
+            let mut feed_id = [tag; 32];
+            feed_id[0] = index as u8;
+            Oracle { address: keypair(rng).pubkey(), source, feed_id }
+        };
+        let primary = oracle(&mut self.rng, spec.primary, 0xA1);
+        let secondary = spec.secondary.map(|s| oracle(&mut self.rng, s, 0xB2));
+        self.markets.push(SimMarket { name: spec.name.to_string(), primary, secondary });
+        self.publish(index as usize, spec.price);
+        let mut name = [0u8; 16];
+        name[..spec.name.len()].copy_from_slice(spec.name.as_bytes());
+        let params = CreateMarketParams {
+            market_index: index,
+            name,
+            primary_source: spec.primary,
+            primary_feed_id: primary.feed_id,
+            secondary_source: spec.secondary,
+            secondary_feed_id: secondary.map_or([0; 32], |s| s.feed_id),
+            max_staleness_secs: 120,
+            max_confidence_bps: 100,
+            consensus_band_bps: 100,
+            sqrt_k: spec.depth * BASE as u128,
+            min_price: spec.price / 5,
+            max_price: spec.price * 5,
+            initial_ratio: 100_000,
+            maintenance_ratio: 50_000,
+            imf_factor: 100,
+            mark_oracle_band_bps: 1_000,
+            max_open_interest: 50_000_000 * USDC,
+            max_position_notional: 10_000_000 * USDC,
+            taker_fee_bps: 10,
+            insurance_share_bps: 3_000,
+            pnl_pool_share_bps: 3_000,
+            fee_pool_share_bps: 2_000,
+            funding_period_secs: 3_600,
+            max_funding_rate_bps: 50,
+            liquidation_fee_bps: 100,
+            liquidator_share_bps: 5_000,
+            max_liquidation_fraction_bps: 5_000,
+            liquidation_buffer_ratio: 10_000,
+        };
+        let ix = ix::create_market(&admin.pubkey(), params, primary.address, secondary.map(|s| s.address));
+        self.rt.send(&[ix], &[admin]).await.map_err(err)
+    }
+
+    /// Writes `price` to the market's oracle account(s), as publishers do.
+    fn publish(&mut self, market: usize, price: u64) {
+        let now = self.rt.now();
+        let m = &self.markets[market];
+        for oracle in std::iter::once(m.primary).chain(m.secondary) {
+            let confidence = price / 4_000;
+            let account = match oracle.source {
+                OracleSource::Pyth => pyth_account(&PythUpdate {
+                    feed_id: oracle.feed_id,
+                    price,
+                    confidence,
+                    publish_time: now,
+                    verification: VerificationLevel::Full,
+                }),
+                OracleSource::Switchboard => switchboard_account(&SwitchboardUpdate {
+                    feed_hash: oracle.feed_id,
+                    price,
+                    std_dev: confidence,
+                    timestamp: now,
+                    slot: 1,
+                }),
+            };
+            self.rt.write_account(&oracle.address, account);
+        }
+    }
+
+    /// A funded wallet with a USDC token account.
+    async fn wallet(&mut self, usdc: u64) -> Result<Wallet, String> {
+        let owner = keypair(&mut self.rng);
+        self.rt.fund(&owner.pubkey(), 10_000_000_000);
+        let token = self.rt.create_token_account(&self.mint, &owner.pubkey()).await.map_err(err)?;
+        if usdc > 0 {
+            let authority = self.mint_authority.insecure_clone();
+            self.rt.mint_to(&self.mint, &authority, &token, usdc).await.map_err(err)?;
+        }
+        Ok(Wallet { owner, account: Pubkey::default(), usdc: token })
+    }
+
+    /// A wallet with a trader account holding `deposit`.
+    async fn trader(&mut self, usdc: u64, deposit: u64) -> Result<Wallet, String> {
+        let mut wallet = self.wallet(usdc).await?;
+        let owner = wallet.owner.pubkey();
+        self.rt.send(&[ix::create_trader_account(&owner, 0, None)], &[&wallet.owner]).await.map_err(err)?;
+        wallet.account = ix::trader_pda(&owner, 0);
+        self.trader_accounts.push(wallet.account);
+        if deposit > 0 {
+            let ix = ix::deposit(&owner, &wallet.account, &wallet.usdc, &self.mint, deposit);
+            self.rt.send(&[ix], &[&wallet.owner]).await.map_err(err)?;
+        }
+        Ok(wallet)
+    }
+
+    pub async fn simulate(&mut self, config: &SandboxConfig) -> Result<(), String> {
+        let steps = self.prices.len() - 1;
+        let bar = if config.progress {
+            indicatif::ProgressBar::new(steps as u64)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {msg}")
+                .map_err(|e| e.to_string())?,
+        );
+        for step in 1..=steps {
+            self.rt.set_time(START_TS + (step as u64 * config.step_secs) as i64).await;
+            let row = self.prices[step].clone();
+            for (market, price) in row.iter().enumerate() {
+                self.publish(market, *price);
+                self.averages[market] = 0.95 * self.averages[market] + 0.05 * *price as f64;
+            }
+            let markets = fetch_markets(&mut self.rt).await.map_err(err)?;
+            self.act_agents(&markets, &row).await?;
+            self.arbitrage(&markets, &row).await?;
+            if let Err(e) = self.keeper.tick(&mut self.rt).await {
+                tracing::warn!(error = %e, "keeper tick failed");
+            }
+            self.record(&row).await?;
+            bar.inc(1);
+            if step % 12 == 0 {
+                bar.set_message(format!("{:.0}h simulated", step as f64 * config.step_secs as f64 / 3_600.0));
+            }
+        }
+        bar.finish_and_clear();
+        Ok(())
+    }
+
+    async fn act_agents(&mut self, markets: &[MarketSnapshot], row: &[u64]) -> Result<(), String> {
+        // A seeded shuffle so no agent always trades first.
+        let mut order: Vec<usize> = (0..self.agents.len()).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, self.rng.below(i as u64 + 1) as usize);
+        }
+        for i in order {
+            let market = self.agents[i].market;
+            let account = self.agents[i].account;
+            let Some(state) = fetch_trader(&mut self.rt, &account).await.map_err(err)? else { continue };
+            let position = state.position(market as u16).copied();
+            let base = position.map_or(0, |p| p.base);
+            let pnl_bps = match position {
+                Some(p) if p.base != 0 && p.entry_notional > 0 => {
+                    unrealised_pnl(p.base, p.entry_notional, row[market]).unwrap_or(0) * 10_000
+                        / p.entry_notional as i64
+                }
+                _ => 0,
+            };
+            let view = View {
+                oracle: row[market],
+                average: self.averages[market],
+                base,
+                pnl_bps,
+                collateral: state.collateral,
+            };
+            let intent = self.agents[i].decide(&view, &mut self.rng);
+            let agent = &self.agents[i];
+            let owner = agent.owner.insecure_clone();
+            let result = match intent {
+                Intent::Hold => continue,
+                Intent::TopUp(amount) => {
+                    let authority = self.mint_authority.insecure_clone();
+                    self.rt.mint_to(&self.mint, &authority, &agent.usdc, amount).await.map_err(err)?;
+                    let ix = ix::deposit(&owner.pubkey(), &account, &agent.usdc, &self.mint, amount);
+                    self.rt.send(&[ix], &[&owner]).await
+                }
+                Intent::Open(direction, size) => {
+                    let limit_price = if direction == Direction::Long { u64::MAX } else { 0 };
+                    let params = OpenPositionParams { direction, size, limit_price, reduce_only: false };
+                    let accounts = trade_accounts(&owner, account, &markets[market], markets, &state);
+                    self.rt.send(&[ix::open_position(&accounts, params)], &[&owner]).await
+                }
+                Intent::Close => {
+                    let accounts = trade_accounts(&owner, account, &markets[market], markets, &state);
+                    let params = ClosePositionParams { base_amount: None, limit_price: None };
+                    self.rt.send(&[ix::close_position(&accounts, params)], &[&owner]).await
+                }
+            };
+            self.count(result);
+        }
+        Ok(())
+    }
+
+    /// Trades each mark back to its oracle when they are more than 5 bps apart.
+    async fn arbitrage(&mut self, markets: &[MarketSnapshot], row: &[u64]) -> Result<(), String> {
+        let Some(state) = fetch_trader(&mut self.rt, &self.arbitrageur.account).await.map_err(err)? else {
+            return Ok(());
+        };
+        for (i, snapshot) in markets.iter().enumerate() {
+            let curve = snapshot.market.amm.curve();
+            let mark = curve.mark_price().map_err(|e| e.to_string())?;
+            if mark.abs_diff(row[i]) * 10_000 <= row[i] * 5 {
+                continue;
+            }
+            let target = curve.base_reserve_at_price(row[i]).map_err(|e| e.to_string())?;
+            let (direction, size) = if target > curve.base_reserve {
+                (Direction::Short, target - curve.base_reserve)
+            } else {
+                (Direction::Long, curve.base_reserve - target)
+            };
+            let size = size.min(u64::MAX as u128) as u64;
+            if size == 0 {
+                continue;
+            }
+            let owner = self.arbitrageur.owner.insecure_clone();
+            let accounts = trade_accounts(&owner, self.arbitrageur.account, snapshot, markets, &state);
+            let limit_price = if direction == Direction::Long { u64::MAX } else { 0 };
+            let params = OpenPositionParams {
+                direction,
+                size: TradeSize::Base(size),
+                limit_price,
+                reduce_only: false,
+            };
+            let result = self.rt.send(&[ix::open_position(&accounts, params)], &[&owner]).await;
+            self.count(result);
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, result: Result<(), ClientError>) {
+        match result {
+            Ok(()) => self.trades_executed += 1,
+            Err(ClientError::Program { name, .. }) => *self.refusals.entry(name).or_default() += 1,
+            Err(other) => *self.refusals.entry(other.to_string()).or_default() += 1,
+        }
+    }
+
+    async fn record(&mut self, row: &[u64]) -> Result<(), String> {
+        let markets = fetch_markets(&mut self.rt).await.map_err(err)?;
+        let history = &mut self.history;
+        history.mark.resize(markets.len(), Vec::new());
+        history.oracle.resize(markets.len(), Vec::new());
+        history.oi_long.resize(markets.len(), Vec::new());
+        history.oi_short.resize(markets.len(), Vec::new());
+        for (i, snapshot) in markets.iter().enumerate() {
+            let mark = snapshot.market.amm.curve().mark_price().unwrap_or(0);
+            history.mark[i].push(mark as f64 / 1e6);
+            history.oracle[i].push(row[i] as f64 / 1e6);
+            let (long, short) = snapshot.market.open_interest_base();
+            history.oi_long[i].push(long as f64 / 1e9 * row[i] as f64 / 1e6);
+            history.oi_short[i].push(short as f64 / 1e9 * row[i] as f64 / 1e6);
+        }
+        let fund = fetch_exchange(&mut self.rt).await.map_err(err)?.insurance;
+        history.insurance.push(fund.balance as f64 / 1e6);
+        Ok(())
+    }
+
+    pub async fn report(&mut self, config: &SandboxConfig) -> Result<Report, String> {
+        let markets = fetch_markets(&mut self.rt).await.map_err(err)?;
+        let exchange = fetch_exchange(&mut self.rt).await.map_err(err)?;
+        let mut traders = Vec::new();
+        for address in self.trader_accounts.clone() {
+            if let Some(trader) = fetch_trader(&mut self.rt, &address).await.map_err(err)? {
+                traders.push(trader);
+            }
+        }
+        let last = self.prices.len() - 1;
+        let mut market_reports = Vec::new();
+        let mut ledger: u128 = traders.iter().map(|t| t.collateral as u128).sum();
+        let mut mirrors = true;
+        for (i, snapshot) in markets.iter().enumerate() {
+            let m = &snapshot.market;
+            let p = &m.pools;
+            ledger += (p.pnl_pool + p.fee_pool + p.treasury + p.insurance_pending) as u128;
+            let (long, short): (i64, i64) = traders
+                .iter()
+                .flat_map(|t| t.positions.iter())
+                .filter(|pos| pos.is_open() && pos.market_index == m.market_index)
+                .fold((0, 0), |(l, s), pos| if pos.base > 0 { (l + pos.base, s) } else { (l, s + pos.base) });
+            mirrors &= long == m.amm.base_long && short == m.amm.base_short;
+            let gaps: Vec<f64> = self.history.mark[i]
+                .iter()
+                .zip(&self.history.oracle[i])
+                .map(|(mark, oracle)| (mark - oracle).abs() / oracle * 10_000.0)
+                .collect();
+            market_reports.push(MarketReport {
+                name: self.markets[i].name.clone(),
+                start_price_usdc: self.prices[0][i] as f64 / 1e6,
+                end_oracle_usdc: self.prices[last][i] as f64 / 1e6,
+                end_mark_usdc: m.amm.curve().mark_price().unwrap_or(0) as f64 / 1e6,
+                volume_usdc: m.stats.volume as f64 / 1e6,
+                fees_usdc: m.stats.fees as f64 / 1e6,
+                liquidations: m.stats.liquidation_count,
+                bad_debt_usdc: (m.stats.bad_debt_insured
+                    + m.stats.bad_debt_socialised
+                    + m.stats.bad_debt_unrecovered) as f64
+                    / 1e6,
+                socialised_usdc: m.stats.bad_debt_socialised as f64 / 1e6,
+                last_funding_rate_ppb: m.funding.last_rate_ppb,
+                tracking_error_mean_bps: gaps.iter().sum::<f64>() / gaps.len().max(1) as f64,
+                tracking_error_max_bps: gaps.iter().copied().fold(0.0, f64::max),
+                open_interest_long_usdc: self.history.oi_long[i].last().copied().unwrap_or(0.0),
+                open_interest_short_usdc: self.history.oi_short[i].last().copied().unwrap_or(0.0),
+            });
+        }
+        let funding: Vec<i64> =
+            traders.iter().flat_map(|t| t.positions.iter().map(|p| p.funding_paid)).collect();
+        let vault = self.rt.token_balance(&ix::vault_pda(&ix::exchange_pda())).await;
+        let insurance_vault = self.rt.token_balance(&ix::insurance_vault_pda(&ix::exchange_pda())).await;
+        let conservation = Conservation {
+            vault_native: vault,
+            ledger_native: ledger as u64,
+            insurance_vault_native: insurance_vault,
+            insurance_fund_native: exchange.insurance.balance,
+            amm_mirrors_positions: mirrors,
+            ok: vault as u128 == ledger && insurance_vault == exchange.insurance.balance && mirrors,
+        };
+        Ok(Report {
+            seed: config.seed,
+            simulated_hours: last as f64 * config.step_secs as f64 / 3_600.0,
+            steps: last as u64,
+            traders: self.agents.len() as u64,
+            trades_executed: self.trades_executed,
+            trades_refused: self.refusals.clone(),
+            volume_usdc: market_reports.iter().map(|m| m.volume_usdc).sum(),
+            fees_usdc: market_reports.iter().map(|m| m.fees_usdc).sum(),
+            funding_paid_usdc: funding.iter().filter(|f| **f > 0).sum::<i64>() as f64 / 1e6,
+            funding_received_usdc: -funding.iter().filter(|f| **f < 0).sum::<i64>() as f64 / 1e6,
+            liquidations: market_reports.iter().map(|m| m.liquidations).sum(),
+            bad_debt_usdc: market_reports.iter().map(|m| m.bad_debt_usdc).sum(),
+            insurance_start_usdc: self.fund_start as f64 / 1e6,
+            insurance_end_usdc: exchange.insurance.balance as f64 / 1e6,
+            insurance_revenue_usdc: exchange.insurance.revenue as f64 / 1e6,
+            insurance_bad_debt_paid_usdc: exchange.insurance.bad_debt_paid as f64 / 1e6,
+            keeper: self.keeper.stats,
+            markets: market_reports,
+            conservation,
+            wall_clock_secs: self.started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+/// Trade accounts for `owner`'s account in `market`, with every other
+/// market it holds as remaining accounts.
+fn trade_accounts(
+    owner: &Keypair,
+    account: Pubkey,
+    market: &MarketSnapshot,
+    markets: &[MarketSnapshot],
+    state: &vamm::state::TraderAccount,
+) -> ix::TradeAccounts {
+    let oracles = market.oracles();
+    let remaining = state
+        .open_positions()
+        .filter(|p| p.market_index != market.index())
+        .filter_map(|p| markets.iter().find(|m| m.index() == p.market_index))
+        .flat_map(|m| m.valuation_accounts())
+        .collect();
+    ix::TradeAccounts {
+        authority: owner.pubkey(),
+        market: market.address,
+        trader_account: account,
+        primary_oracle: oracles.primary,
+        secondary_oracle: oracles.secondary,
+        remaining,
+    }
+}
