@@ -1,51 +1,165 @@
 //! Command implementations, written once against `Transport`.
 
 use crate::units::{format_decimal, parse_decimal, usdc};
-use crate::{Cli, Command, Commitment, GovCommand, KeeperCommand, SandboxArgs, Side, TraderCommand};
+use crate::{
+    Cli, Command, Commitment, GovCommand, KeeperCommand, LocalCommand, SandboxArgs, Side, TraderCommand,
+};
+use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 use serde::Deserialize;
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::state::OracleSource;
 use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::oracle_accounts::{pyth_account, switchboard_account, PythUpdate, SwitchboardUpdate};
 use vamm_client::preview::{liquidation_price, preview_trade};
+use vamm_client::transport::local::LocalState;
 use vamm_client::valuation::{account_health, fetch_exchange, fetch_markets, fetch_trader, price_book};
-use vamm_client::{decode, ix, RpcTransport, Transport};
+use vamm_client::{decode, ix, LocalRuntime, RpcTransport, Transport};
 
 pub async fn run(cli: Cli) -> Result<(), String> {
-    match cli.command {
-        Command::Sandbox(args) => sandbox(args, cli.json).await,
-        Command::Trader(command) => {
-            let signer = read_keypair(&cli.keypair)?;
-            let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
-            trader(&mut rpc, &signer, command, cli.json).await
-        }
-        Command::Gov(command) => {
-            let signer = read_keypair(&cli.keypair)?;
-            let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
-            gov(&mut rpc, &signer, command, cli.json).await
-        }
+    if let Command::Sandbox(args) = cli.command {
+        return sandbox(args, cli.json).await;
+    }
+    let signer = read_keypair(&cli.keypair)?;
+    // `--url local:FILE`: an in-process cluster saved in FILE between runs.
+    if let Some(path) = cli.url.strip_prefix("local:") {
+        let path = PathBuf::from(path);
+        let mut rt = open_local(&path, &signer).await?;
+        let result = dispatch(&mut rt, &signer, cli.command, cli.json).await;
+        let state = rt.save().await.map_err(|e| e.to_string())?;
+        let text = serde_json::to_string(&state).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        return result;
+    }
+    let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
+    dispatch(&mut rpc, &signer, cli.command, cli.json).await
+}
+
+async fn dispatch<T: Transport + LocalOnly>(
+    t: &mut T,
+    signer: &Keypair,
+    command: Command,
+    json: bool,
+) -> Result<(), String> {
+    match command {
+        Command::Sandbox(_) => unreachable!("handled before a cluster is opened"),
+        Command::Trader(command) => trader(t, signer, command, json).await,
+        Command::Gov(command) => gov(t, signer, command, json).await,
         Command::Keeper(KeeperCommand::Run { interval_secs, summary_every, sub_account }) => {
-            let signer = read_keypair(&cli.keypair)?;
             let account = ix::trader_pda(&signer.pubkey(), sub_account);
-            let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
-            let mut keeper = Keeper::new(signer, account, KeeperConfig::default());
-            vamm_client::keeper::run(
-                &mut rpc,
-                &mut keeper,
-                Duration::from_secs(interval_secs.max(1)),
-                summary_every,
-            )
-            .await
-            .map_err(|e| e.to_string())
+            let mut keeper = Keeper::new(signer.insecure_clone(), account, KeeperConfig::default());
+            vamm_client::keeper::run(t, &mut keeper, Duration::from_secs(interval_secs.max(1)), summary_every)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::Local(command) => {
+            let rt = t.local().ok_or("`vamm local` commands need --url local:FILE")?;
+            local(rt, signer, command, json).await
         }
     }
+}
+
+/// Local-cluster commands are only meaningful on the in-process runtime.
+pub trait LocalOnly {
+    fn local(&mut self) -> Option<&mut LocalRuntime>;
+}
+
+impl LocalOnly for LocalRuntime {
+    fn local(&mut self) -> Option<&mut LocalRuntime> {
+        Some(self)
+    }
+}
+
+impl LocalOnly for RpcTransport {
+    fn local(&mut self) -> Option<&mut LocalRuntime> {
+        None
+    }
+}
+
+/// Opens the saved local cluster (or a new one) and makes sure the signer
+/// can pay fees, as a local faucet would.
+async fn open_local(path: &std::path::Path, signer: &Keypair) -> Result<LocalRuntime, String> {
+    let mut rt = if path.exists() {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let state: LocalState = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a local cluster: {e}", path.display()))?;
+        LocalRuntime::restore(&state).await.map_err(|e| e.to_string())?
+    } else {
+        LocalRuntime::start(LOCAL_START_TS).await
+    };
+    if rt.account(&signer.pubkey()).await.map_err(|e| e.to_string())?.is_none() {
+        rt.fund(&signer.pubkey(), 1_000_000_000_000);
+    }
+    Ok(rt)
+}
+
+/// 2026-01-01T00:00:00Z.
+const LOCAL_START_TS: i64 = 1_767_225_600;
+
+async fn local(
+    rt: &mut LocalRuntime,
+    signer: &Keypair,
+    command: LocalCommand,
+    json: bool,
+) -> Result<(), String> {
+    let send = |e: vamm_client::ClientError| e.to_string();
+    match command {
+        LocalCommand::SetupUsdc { amount } => {
+            let amount = parse_decimal(&amount, 6)?;
+            let mint = rt.create_mint(&signer.pubkey(), 6).await.map_err(send)?;
+            let ata = rt.create_associated_token_account(&signer.pubkey(), &mint).await.map_err(send)?;
+            rt.mint_to(&mint, signer, &ata, amount).await.map_err(send)?;
+            print_result(
+                json,
+                json!({ "mint": mint.to_string(), "token_account": ata.to_string() }),
+                &format!("USDC mint {mint}, {} USDC in {ata}", usdc(amount as i128)),
+            );
+        }
+        LocalCommand::PublishOracle { address, source: kind, feed_id: feed, price, confidence } => {
+            let address = pubkey(&address)?;
+            let price = parse_decimal(&price, 6)?;
+            let confidence =
+                confidence.as_deref().map(|c| parse_decimal(c, 6)).transpose()?.unwrap_or(price / 2_000);
+            let now = rt.now();
+            let account = match source(&kind)? {
+                OracleSource::Pyth => pyth_account(&PythUpdate {
+                    feed_id: feed_id(&feed)?,
+                    price,
+                    confidence,
+                    publish_time: now,
+                    verification: VerificationLevel::Full,
+                }),
+                OracleSource::Switchboard => switchboard_account(&SwitchboardUpdate {
+                    feed_hash: feed_id(&feed)?,
+                    price,
+                    std_dev: confidence,
+                    timestamp: now,
+                    slot: 1,
+                }),
+            };
+            rt.write_account(&address, account);
+            print_result(
+                json,
+                json!({ "oracle": address.to_string(), "price": price }),
+                &format!("published {} at {address}", usdc(price as i128)),
+            );
+        }
+        LocalCommand::Advance { seconds } => {
+            let now = rt.now() + seconds as i64;
+            rt.set_time(now).await;
+            print_result(json, json!({ "unix_timestamp": now }), &format!("clock at {now}"));
+        }
+    }
+    Ok(())
 }
 
 fn commitment(c: Commitment) -> CommitmentConfig {
@@ -76,15 +190,7 @@ fn pubkey(text: &str) -> Result<Pubkey, String> {
     Pubkey::from_str(text).map_err(|_| format!("'{text}' is not a base58 public key"))
 }
 
-/// The associated token account of `owner` for `mint`.
-fn associated_token_account(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
-    let program = Pubkey::from_str("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL").expect("valid id");
-    Pubkey::find_program_address(&[owner.as_ref(), spl_token_id().as_ref(), mint.as_ref()], &program).0
-}
-
-fn spl_token_id() -> Pubkey {
-    Pubkey::from_str("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA").expect("valid id")
-}
+use vamm_client::transport::local::associated_token_address as associated_token_account;
 
 async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), String> {
     let mut config = if args.short {
@@ -106,10 +212,10 @@ async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), String> {
     }
     let report = vamm_sandbox::run(config).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        crate::outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
     } else {
-        println!("{report}");
-        println!("report and charts written to {}", args.out.display());
+        crate::outln!("{report}");
+        crate::outln!("report and charts written to {}", args.out.display());
     }
     if !report.conservation.ok {
         return Err("conservation check failed: the vault does not match the ledger".into());
@@ -317,12 +423,12 @@ async fn show_trader<T: Transport>(
         Err(e) => json!({ "collateral": state.collateral, "health": format!("unknown: {e}") }),
     };
     if json {
-        println!("{}", json!({ "account": account.to_string(), "summary": summary, "positions": rows }));
+        crate::outln!("{}", json!({ "account": account.to_string(), "summary": summary, "positions": rows }));
         return Ok(());
     }
-    println!("trader account {account}");
+    crate::outln!("trader account {account}");
     match &health {
-        Ok(h) => println!(
+        Ok(h) => crate::outln!(
             "collateral {}  equity {}  free {}  health {:?}  initial req {}  maintenance req {}",
             usdc(state.collateral as i128),
             usdc(h.margin.equity().unwrap_or(0)),
@@ -331,15 +437,21 @@ async fn show_trader<T: Transport>(
             usdc(h.margin.initial_required as i128),
             usdc(h.margin.maintenance_required as i128)
         ),
-        Err(e) => println!("collateral {}  health unknown ({e})", usdc(state.collateral as i128)),
+        Err(e) => crate::outln!("collateral {}  health unknown ({e})", usdc(state.collateral as i128)),
     }
-    println!(
+    crate::outln!(
         "{:<10} {:>16} {:>12} {:>12} {:>12} {:>14} {:>12}",
-        "market", "size", "entry", "mark", "oracle", "uPnL", "liq price"
+        "market",
+        "size",
+        "entry",
+        "mark",
+        "oracle",
+        "uPnL",
+        "liq price"
     );
     let price = |v: &serde_json::Value| v.as_u64().map(|p| usdc(p as i128)).unwrap_or_else(|| "-".into());
     for row in &rows {
-        println!(
+        crate::outln!(
             "{:<10} {:>16} {:>12} {:>12} {:>12} {:>14} {:>12}",
             row["market"].as_str().unwrap_or("?"),
             format_decimal(row["base"].as_i64().unwrap_or(0) as i128, 9),
@@ -515,19 +627,19 @@ async fn gov<T: Transport>(
                 })
                 .collect();
             if json {
-                println!(
+                crate::outln!(
                     "{}",
                     json!({ "admin": exchange.admin.to_string(), "insurance_balance": exchange.insurance.balance, "markets": rows })
                 );
             } else {
-                println!(
+                crate::outln!(
                     "admin {}  insurance fund {} USDC  markets {}",
                     exchange.admin,
                     usdc(exchange.insurance.balance as i128),
                     exchange.market_count
                 );
                 for row in rows {
-                    println!("{row}");
+                    crate::outln!("{row}");
                 }
             }
         }
@@ -537,8 +649,8 @@ async fn gov<T: Transport>(
 
 fn print_result(json: bool, value: serde_json::Value, text: &str) {
     if json {
-        println!("{value}");
+        crate::outln!("{value}");
     } else {
-        println!("{text}");
+        crate::outln!("{text}");
     }
 }

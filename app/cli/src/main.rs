@@ -1,9 +1,43 @@
 //! `vamm`: the command line for traders, governance, keepers and the
-//! sandbox. Every command runs against a [`Transport`]: JSON-RPC (`--url`)
-//! or, for `sandbox`, the in-process runtime.
+//! sandbox. Every command runs against a `Transport`: JSON-RPC (`--url
+//! http...`) or the in-process runtime (`--url local:FILE`, a local cluster
+//! saved in FILE between runs; `sandbox` always runs in-process).
 
 mod commands;
 mod units;
+
+use std::fs::File;
+use std::os::fd::FromRawFd;
+use std::sync::{Mutex, OnceLock};
+
+/// The process's real standard output. The in-process runtime prints the
+/// program's logs with `println!`, so file descriptor 1 is pointed at
+/// standard error and command output is written here instead.
+static OUTPUT: OnceLock<Mutex<File>> = OnceLock::new();
+
+fn keep_stdout_for_output() {
+    // SAFETY: plain descriptor duplication before any other thread runs;
+    // the duplicate is owned by the File from here on.
+    let saved = unsafe { libc::dup(1) };
+    if saved >= 0 && unsafe { libc::dup2(2, 1) } >= 0 {
+        let _ = OUTPUT.set(Mutex::new(unsafe { File::from_raw_fd(saved) }));
+    }
+}
+
+/// Writes a line of command output to the real standard output.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        match $crate::OUTPUT.get() {
+            Some(out) => {
+                let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = writeln!(out, $($arg)*);
+            }
+            None => println!($($arg)*),
+        }
+    }};
+}
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -12,7 +46,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "vamm", version, about = "vAMM perpetual futures on Solana: trade, govern, keep, simulate")]
 pub struct Cli {
-    /// JSON-RPC URL of the cluster.
+    /// JSON-RPC URL of the cluster, or local:FILE for an in-process cluster saved in FILE.
     #[arg(long, global = true, env = "VAMM_URL", default_value = "http://127.0.0.1:8899")]
     pub url: String,
     /// Keypair file that signs and pays.
@@ -48,6 +82,37 @@ pub enum Command {
     /// The keeper service.
     #[command(subcommand)]
     Keeper(KeeperCommand),
+    /// Helpers for a local cluster (`--url local:FILE`): a USDC mint, oracle updates, the clock.
+    #[command(subcommand)]
+    Local(LocalCommand),
+}
+
+#[derive(Subcommand)]
+pub enum LocalCommand {
+    /// Create a USDC mint (the signer is its authority) and mint to the signer.
+    SetupUsdc {
+        #[arg(long, default_value = "1000000")]
+        amount: String,
+    },
+    /// Write an oracle account in the real Pyth or Switchboard layout, as a publisher would.
+    PublishOracle {
+        #[arg(long)]
+        address: String,
+        /// pyth or switchboard
+        #[arg(long)]
+        source: String,
+        /// 32 bytes of hex.
+        #[arg(long)]
+        feed_id: String,
+        /// USDC.
+        #[arg(long)]
+        price: String,
+        /// USDC (default: 0.05% of the price).
+        #[arg(long)]
+        confidence: Option<String>,
+    },
+    /// Move the cluster clock forward.
+    Advance { seconds: u64 },
 }
 
 #[derive(Args)]
@@ -198,10 +263,11 @@ pub enum KeeperCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    keep_stdout_for_output();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
             tracing_subscriber::EnvFilter::new(
-                "info,solana=warn,solana_runtime=warn,solana_program_test=warn",
+                "info,tarpc=error,solana_runtime=warn,solana_program_test=warn,solana_metrics=warn",
             )
         }))
         .with_writer(std::io::stderr)

@@ -204,7 +204,9 @@ impl World {
         }
         world.arbitrageur = world.trader(5_000_000 * USDC, 2_000_000 * USDC).await?;
         let keeper = world.trader(0, 0).await?;
-        world.keeper = Keeper::new(keeper.owner, keeper.account, KeeperConfig::default());
+        // Sweep the insurance share once it is worth a transaction.
+        let keeper_config = KeeperConfig { sweep_threshold: 100 * USDC, ..KeeperConfig::default() };
+        world.keeper = Keeper::new(keeper.owner, keeper.account, keeper_config);
         world.history.names = world.markets.iter().map(|m| m.name.clone()).collect();
         world.history.hours_per_step = config.step_secs as f64 / 3_600.0;
         Ok(world)
@@ -398,10 +400,12 @@ impl World {
 
     /// Trades each mark back to its oracle when they are more than 5 bps apart.
     async fn arbitrage(&mut self, markets: &[MarketSnapshot], row: &[u64]) -> Result<(), String> {
-        let Some(state) = fetch_trader(&mut self.rt, &self.arbitrageur.account).await.map_err(err)? else {
-            return Ok(());
-        };
         for (i, snapshot) in markets.iter().enumerate() {
+            // Fresh each market: the previous trade may have opened a position.
+            let Some(state) = fetch_trader(&mut self.rt, &self.arbitrageur.account).await.map_err(err)?
+            else {
+                return Ok(());
+            };
             let curve = snapshot.market.amm.curve();
             let mark = curve.mark_price().map_err(|e| e.to_string())?;
             if mark.abs_diff(row[i]) * 10_000 <= row[i] * 5 {

@@ -65,9 +65,73 @@ impl LocalRuntime {
         self.now = unix_timestamp;
     }
 
-    /// Writes an account directly: oracle updates and funding wallets only.
+    /// Writes an account directly: oracle updates, funding wallets and
+    /// restoring a saved local cluster only.
     pub fn write_account(&mut self, address: &Pubkey, account: Account) {
         self.ctx.set_account(address, &AccountSharedData::from(account));
+        self.known.insert(*address);
+    }
+
+    /// Every account this runtime has seen, as a file-friendly snapshot.
+    pub async fn save(&mut self) -> ClientResult<LocalState> {
+        let mut accounts = Vec::new();
+        for address in self.known.clone() {
+            if let Some(account) = self.account(&address).await? {
+                accounts.push(SavedAccount {
+                    address: address.to_string(),
+                    lamports: account.lamports,
+                    owner: account.owner.to_string(),
+                    executable: account.executable,
+                    data_hex: to_hex(&account.data),
+                });
+            }
+        }
+        Ok(LocalState { unix_timestamp: self.now, accounts })
+    }
+
+    /// A runtime holding a saved local cluster's accounts, at its clock.
+    pub async fn restore(state: &LocalState) -> ClientResult<Self> {
+        let mut runtime = LocalRuntime::start(state.unix_timestamp).await;
+        for saved in &state.accounts {
+            let parse = |text: &str| {
+                text.parse::<Pubkey>().map_err(|_| ClientError::Transport(format!("bad address {text}")))
+            };
+            let account = Account {
+                lamports: saved.lamports,
+                data: from_hex(&saved.data_hex)
+                    .ok_or_else(|| ClientError::Transport("bad account data".into()))?,
+                owner: parse(&saved.owner)?,
+                executable: saved.executable,
+                rent_epoch: 0,
+            };
+            runtime.write_account(&parse(&saved.address)?, account);
+        }
+        Ok(runtime)
+    }
+
+    /// Creates `owner`'s associated token account for `mint`.
+    pub async fn create_associated_token_account(
+        &mut self,
+        owner: &Pubkey,
+        mint: &Pubkey,
+    ) -> ClientResult<Pubkey> {
+        let address = associated_token_address(owner, mint);
+        let program = associated_token_program();
+        let ix = Instruction {
+            program_id: program,
+            accounts: vec![
+                solana_instruction::AccountMeta::new(self.payer(), true),
+                solana_instruction::AccountMeta::new(address, false),
+                solana_instruction::AccountMeta::new_readonly(*owner, false),
+                solana_instruction::AccountMeta::new_readonly(*mint, false),
+                solana_instruction::AccountMeta::new_readonly(solana_system_interface::program::ID, false),
+                solana_instruction::AccountMeta::new_readonly(spl_token_interface::ID, false),
+            ],
+            // CreateIdempotent.
+            data: vec![1],
+        };
+        self.send(&[ix], &[]).await?;
+        Ok(address)
     }
 
     /// A system account holding `lamports`.
@@ -164,6 +228,47 @@ impl LocalRuntime {
         .map_err(|e| ClientError::Transport(e.to_string()))?;
         self.send(&[ix], &[authority]).await
     }
+}
+
+/// A local cluster saved to a file between CLI invocations.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
+pub struct LocalState {
+    pub unix_timestamp: i64,
+    pub accounts: Vec<SavedAccount>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
+pub struct SavedAccount {
+    pub address: String,
+    pub lamports: u64,
+    pub owner: String,
+    pub executable: bool,
+    pub data_hex: String,
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// The SPL associated token account program.
+pub fn associated_token_program() -> Pubkey {
+    "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL".parse().expect("valid program id")
+}
+
+/// `owner`'s associated token account for `mint`.
+pub fn associated_token_address(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[owner.as_ref(), spl_token_interface::ID.as_ref(), mint.as_ref()],
+        &associated_token_program(),
+    )
+    .0
 }
 
 /// Why a local transaction failed, with the raw transaction error kept for

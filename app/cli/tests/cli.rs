@@ -1,0 +1,229 @@
+//! End-to-end tests that run the `vamm` binary against the in-process
+//! runtime (`--url local:FILE`, a local cluster saved between runs).
+
+use serde_json::Value;
+use solana_signer::Signer;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Local {
+    dir: PathBuf,
+    keypair: PathBuf,
+    state: PathBuf,
+}
+
+impl Local {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("vamm-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let keypair = dir.join("id.json");
+        let bytes = solana_keypair::Keypair::new().to_bytes().to_vec();
+        std::fs::write(&keypair, serde_json::to_string(&bytes).unwrap()).unwrap();
+        Local { state: dir.join("cluster.json"), dir, keypair }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_vamm"))
+            .arg("--url")
+            .arg(format!("local:{}", self.state.display()))
+            .arg("--keypair")
+            .arg(&self.keypair)
+            .arg("--json")
+            .args(args)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run vamm")
+    }
+
+    /// Runs a command that must succeed and returns its JSON output.
+    fn ok(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(out.status.success(), "vamm {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("vamm {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        })
+    }
+
+    /// Runs a command that must fail and returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "vamm {args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    fn signer(&self) -> String {
+        let bytes: Vec<u8> = serde_json::from_str(&std::fs::read_to_string(&self.keypair).unwrap()).unwrap();
+        solana_keypair::Keypair::try_from(bytes.as_slice()).unwrap().pubkey().to_string()
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn market_toml(dir: &Path, oracle: &str) -> PathBuf {
+    let path = dir.join("sol.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"name = "SOL-PERP"
+primary_oracle = "{oracle}"
+primary_source = "pyth"
+primary_feed_id = "{feed}"
+max_staleness_secs = 60
+max_confidence_bps = 100
+consensus_band_bps = 100
+depth = "10000"
+min_price = "50"
+max_price = "200"
+initial_margin_pct = "10"
+maintenance_margin_pct = "5"
+imf_factor_ppm = 100
+mark_oracle_band_bps = 1000
+max_open_interest = "10000000"
+max_position_notional = "5000000"
+taker_fee_bps = 10
+insurance_share_bps = 3000
+pnl_pool_share_bps = 2000
+fee_pool_share_bps = 2000
+funding_period_secs = 3600
+max_funding_rate_bps = 100
+liquidation_fee_bps = 100
+liquidator_share_bps = 5000
+max_liquidation_fraction_bps = 5000
+liquidation_buffer_pct = "1"
+"#,
+            feed = "ab".repeat(32)
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn governance_and_trader_flows_end_to_end() {
+    let local = Local::new("flow");
+    let usdc = local.ok(&["local", "setup-usdc", "--amount", "100000"]);
+    let mint = usdc["mint"].as_str().unwrap().to_string();
+    local.ok(&["gov", "init", "--mint", &mint]);
+    let oracle = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin";
+    local.ok(&[
+        "local",
+        "publish-oracle",
+        "--address",
+        oracle,
+        "--source",
+        "pyth",
+        "--feed-id",
+        &"ab".repeat(32),
+        "--price",
+        "100",
+    ]);
+    let config = market_toml(&local.dir, oracle);
+    let listed = local.ok(&["gov", "create-market", "--config", config.to_str().unwrap()]);
+    assert_eq!(listed["market_index"], 0);
+    let exchange = local.ok(&["gov", "show"]);
+    assert_eq!(exchange["admin"], local.signer());
+    assert_eq!(exchange["markets"][0]["oracle"], 100_000_000);
+
+    local.ok(&["trader", "create-account"]);
+    local.ok(&["trader", "deposit", "1000"]);
+    let preview =
+        local.ok(&["trader", "open", "--market", "0", "--side", "long", "--base", "2", "--dry-run"]);
+    assert_eq!(preview["base"], 2_000_000_000u64);
+    // 9x: 90 SOL on 1,000 USDC.
+    local.ok(&["trader", "open", "--market", "0", "--side", "long", "--base", "90", "--limit", "101"]);
+    let shown = local.ok(&["trader", "show"]);
+    assert_eq!(shown["positions"][0]["base"], 90_000_000_000i64);
+    assert_eq!(shown["summary"]["health"], "Healthy");
+    let liquidation = shown["positions"][0]["liquidation_price"].as_u64().unwrap();
+    assert!(liquidation > 90_000_000 && liquidation < 96_000_000, "{liquidation}");
+
+    // A refusal is decoded to the program's error name, and exits non-zero.
+    let err = local.fails(&["trader", "withdraw", "999"]);
+    assert!(err.contains("InsufficientFreeCollateral"), "{err}");
+    let err =
+        local.fails(&["trader", "open", "--market", "0", "--side", "short", "--base", "1", "--limit", "200"]);
+    assert!(err.contains("LimitPriceExceeded"), "{err}");
+
+    local.ok(&["trader", "close", "--market", "0"]);
+    let shown = local.ok(&["trader", "show"]);
+    assert_eq!(shown["positions"].as_array().unwrap().len(), 0);
+    local.ok(&["trader", "withdraw", "500"]);
+    let shown = local.ok(&["trader", "show"]);
+    let collateral = shown["summary"]["collateral"].as_u64().unwrap();
+    // 1,000 less 500 withdrawn, two 0.1% fees on ~9,000 and the spread.
+    assert!(collateral < 485_000_000 && collateral > 470_000_000, "{collateral}");
+
+    // Funding comes due an hour later; the oracle is republished first.
+    local.ok(&["local", "advance", "3600"]);
+    local.ok(&[
+        "local",
+        "publish-oracle",
+        "--address",
+        oracle,
+        "--source",
+        "pyth",
+        "--feed-id",
+        &"ab".repeat(32),
+        "--price",
+        "100",
+    ]);
+    local.ok(&["gov", "set-unstake-cooldown", "86400"]);
+}
+
+#[test]
+fn bad_arguments_print_a_clear_error_and_exit_non_zero() {
+    let local = Local::new("args");
+    for (args, needle) in [
+        (vec!["trader", "open", "--market", "0", "--side", "sideways", "--base", "1"], "invalid value"),
+        (vec!["trader", "open", "--market", "0", "--side", "long"], "--base"),
+        (vec!["trader", "deposit", "12.1234567"], "more than 6 decimals"),
+        (vec!["trader", "deposit", "-5"], "unexpected argument"),
+        (vec!["sandbox", "--step-secs", "1"], "not in 10..=86400"),
+        (vec!["gov", "init", "--mint", "not-a-key"], "not a base58 public key"),
+        (vec!["local", "advance"], "required"),
+    ] {
+        let err = local.fails(&args);
+        assert!(err.contains(needle), "vamm {args:?}: expected '{needle}' in: {err}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_vamm"))
+        .args(["trader", "show", "--keypair", "/nonexistent/id.json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read keypair"));
+    // Local helpers refuse to run against a real cluster.
+    let out = Command::new(env!("CARGO_BIN_EXE_vamm"))
+        .args([
+            "--url",
+            "http://127.0.0.1:1",
+            "--keypair",
+            local.keypair.to_str().unwrap(),
+            "local",
+            "advance",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("need --url local:FILE"));
+}
+
+#[test]
+fn sandbox_short_run_prints_a_conserved_report() {
+    let dir = std::env::temp_dir().join(format!("vamm-cli-sandbox-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_vamm"))
+        .args(["--json", "sandbox", "--short", "--seed", "7", "--out", dir.to_str().unwrap()])
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["conservation"]["ok"], true);
+    assert_eq!(report["seed"], 7);
+    assert!(dir.join("report.json").exists() && dir.join("open_interest.svg").exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
