@@ -571,6 +571,63 @@ pub fn market_params(
     Ok((params, pubkey(&file.primary_oracle)?, secondary))
 }
 
+/// A deploy file: the collateral mint and the markets to list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployFile {
+    pub collateral_mint: String,
+    pub guardian: Option<String>,
+    #[serde(default)]
+    pub markets: Vec<MarketFile>,
+}
+
+/// Idempotent deploy: what exists is skipped, what is missing is created,
+/// every step is reported.
+async fn migrate<T: Transport>(
+    t: &mut T,
+    signer: &Keypair,
+    file: &DeployFile,
+    json: bool,
+) -> Result<(), String> {
+    let admin = signer.pubkey();
+    let send = |e: vamm_client::ClientError| e.to_string();
+    let mut steps = Vec::new();
+    let exists = t.account(&ix::exchange_pda()).await.map_err(send)?.is_some();
+    if exists {
+        steps.push(json!({ "step": "initialize_exchange", "done": "skipped: exists" }));
+    } else {
+        let mint = pubkey(&file.collateral_mint)?;
+        let guardian = file.guardian.as_deref().map(pubkey).transpose()?.unwrap_or(admin);
+        t.send(&[ix::initialize_exchange(&admin, &mint, guardian)], &[signer]).await.map_err(send)?;
+        steps.push(json!({ "step": "initialize_exchange", "done": "created" }));
+    }
+    let listed: Vec<String> =
+        fetch_markets(t).await.map_err(send)?.iter().map(|m| decode::market_name(&m.market)).collect();
+    for market in &file.markets {
+        if listed.contains(&market.name) {
+            steps
+                .push(json!({ "step": format!("create_market {}", market.name), "done": "skipped: listed" }));
+            continue;
+        }
+        let index = fetch_exchange(t).await.map_err(send)?.market_count;
+        let (params, primary, secondary) = market_params(market, index)?;
+        t.send(&[ix::create_market(&admin, params, primary, secondary)], &[signer]).await.map_err(send)?;
+        steps.push(json!({ "step": format!("create_market {}", market.name), "done": format!("listed as market {index}") }));
+    }
+    if json {
+        crate::outln!("{}", json!({ "steps": steps }));
+    } else {
+        for step in steps {
+            crate::outln!(
+                "{:<28} {}",
+                step["step"].as_str().unwrap_or(""),
+                step["done"].as_str().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn gov<T: Transport>(
     t: &mut T,
     signer: &Keypair,
@@ -580,6 +637,12 @@ async fn gov<T: Transport>(
     let admin = signer.pubkey();
     let send = |e: vamm_client::ClientError| e.to_string();
     match command {
+        GovCommand::Migrate { config } => {
+            let text = std::fs::read_to_string(&config)
+                .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+            let file: DeployFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
+            migrate(t, signer, &file, json).await?;
+        }
         GovCommand::Init { mint, guardian } => {
             let mint = pubkey(&mint)?;
             let guardian = guardian.as_deref().map(pubkey).transpose()?.unwrap_or(admin);

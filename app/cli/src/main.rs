@@ -11,16 +11,29 @@ use std::os::fd::FromRawFd;
 use std::sync::{Mutex, OnceLock};
 
 /// The process's real standard output. The in-process runtime prints the
-/// program's logs with `println!`, so file descriptor 1 is pointed at
-/// standard error and command output is written here instead.
+/// program's logs with `println!`, so file descriptor 1 is pointed
+/// elsewhere and command output is written here instead.
 static OUTPUT: OnceLock<Mutex<File>> = OnceLock::new();
 
 fn keep_stdout_for_output() {
+    // The program's own logs (`msg!`) are noise next to a report: they go
+    // to standard error only when VAMM_PROGRAM_LOGS is set, else nowhere.
+    let logs = if std::env::var_os("VAMM_PROGRAM_LOGS").is_some() {
+        Some(2)
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .ok()
+            .map(std::os::fd::IntoRawFd::into_raw_fd)
+    };
     // SAFETY: plain descriptor duplication before any other thread runs;
     // the duplicate is owned by the File from here on.
     let saved = unsafe { libc::dup(1) };
-    if saved >= 0 && unsafe { libc::dup2(2, 1) } >= 0 {
-        let _ = OUTPUT.set(Mutex::new(unsafe { File::from_raw_fd(saved) }));
+    if let Some(target) = logs {
+        if saved >= 0 && unsafe { libc::dup2(target, 1) } >= 0 {
+            let _ = OUTPUT.set(Mutex::new(unsafe { File::from_raw_fd(saved) }));
+        }
     }
 }
 
@@ -236,6 +249,12 @@ pub enum GovCommand {
     },
     /// List a market from a TOML file (see docs/market.example.toml).
     CreateMarket {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// The deploy step: initialise the exchange and list the markets of a
+    /// deploy file (see migrations/deploy.toml), skipping what exists.
+    Migrate {
         #[arg(long)]
         config: PathBuf,
     },

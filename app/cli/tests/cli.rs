@@ -227,3 +227,42 @@ fn sandbox_short_run_prints_a_conserved_report() {
     assert!(dir.join("report.json").exists() && dir.join("open_interest.svg").exists());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_deploy_step_is_idempotent() {
+    let local = Local::new("migrate");
+    let usdc = local.ok(&["local", "setup-usdc"]);
+    let mint = usdc["mint"].as_str().unwrap();
+    let oracle = "7UVimffxr9ow1uXYxsr4LHAcV58mLzhmwaeKvJ1pjLiE";
+    let feed = "ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d";
+    local.ok(&[
+        "local",
+        "publish-oracle",
+        "--address",
+        oracle,
+        "--source",
+        "pyth",
+        "--feed-id",
+        feed,
+        "--price",
+        "150",
+    ]);
+    // The shipped deploy file, with the local mint and only its SOL market
+    // (the other oracles are not published here).
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/deploy.toml"))
+            .unwrap();
+    let sol_only: String = shipped.split("\n[[markets]]").take(2).collect::<Vec<_>>().join("\n[[markets]]");
+    let config = sol_only.replace("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v", mint);
+    let path = local.dir.join("deploy.toml");
+    std::fs::write(&path, config).unwrap();
+    let first = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
+    assert_eq!(first["steps"][0]["done"], "created");
+    assert_eq!(first["steps"][1]["done"], "listed as market 0");
+    let second = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
+    assert_eq!(second["steps"][0]["done"], "skipped: exists");
+    assert_eq!(second["steps"][1]["done"], "skipped: listed");
+    let exchange = local.ok(&["gov", "show"]);
+    assert_eq!(exchange["markets"].as_array().unwrap().len(), 1);
+    assert_eq!(exchange["markets"][0]["name"], "SOL-PERP");
+}

@@ -62,8 +62,14 @@ pub struct Report {
     pub trades_refused: BTreeMap<String, u64>,
     pub volume_usdc: f64,
     pub fees_usdc: f64,
+    /// Funding settled into positions: paid and received.
     pub funding_paid_usdc: f64,
     pub funding_received_usdc: f64,
+    /// Funding accrued on open positions, not settled yet (lazy settlement).
+    pub funding_owed_unsettled_usdc: f64,
+    pub funding_due_unsettled_usdc: f64,
+    /// What the fee pools paid for the AMM's side of funding.
+    pub funding_paid_by_fee_pool_usdc: f64,
     pub liquidations: u64,
     pub bad_debt_usdc: f64,
     pub insurance_start_usdc: f64,
@@ -113,8 +119,12 @@ impl fmt::Display for Report {
         writeln!(f, "fees                 {:.2} USDC", self.fees_usdc)?;
         writeln!(
             f,
-            "funding paid         {:.2} USDC (received {:.2})",
-            self.funding_paid_usdc, self.funding_received_usdc
+            "funding              settled: paid {:.2}, received {:.2}; accrued: owed {:.2}, due {:.2}; fee pools paid {:.2} USDC",
+            self.funding_paid_usdc,
+            self.funding_received_usdc,
+            self.funding_owed_unsettled_usdc,
+            self.funding_due_unsettled_usdc,
+            self.funding_paid_by_fee_pool_usdc
         )?;
         writeln!(f, "liquidations         {}", self.liquidations)?;
         writeln!(f, "bad debt             {:.2} USDC", self.bad_debt_usdc)?;

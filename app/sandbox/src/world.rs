@@ -514,6 +514,24 @@ impl World {
         }
         let funding: Vec<i64> =
             traders.iter().flat_map(|t| t.positions.iter().map(|p| p.funding_paid)).collect();
+        // Funding accrued on open positions but not settled into them yet.
+        let mut unsettled: Vec<i64> = Vec::new();
+        for trader in &traders {
+            for p in trader.positions.iter().filter(|p| p.base != 0) {
+                if let Some(m) = markets.iter().find(|m| m.index() == p.market_index) {
+                    let f = &m.market.funding;
+                    let owed = vamm::controller::settlement::unsettled_funding(
+                        f.cumulative_long,
+                        f.cumulative_short,
+                        p.base,
+                        p.funding_index,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    unsettled.push(owed);
+                }
+            }
+        }
+        let fee_pool_funding: u64 = markets.iter().map(|m| m.market.stats.funding_paid_by_fee_pool).sum();
         let vault = self.rt.token_balance(&ix::vault_pda(&ix::exchange_pda())).await;
         let insurance_vault = self.rt.token_balance(&ix::insurance_vault_pda(&ix::exchange_pda())).await;
         let conservation = Conservation {
@@ -535,6 +553,9 @@ impl World {
             fees_usdc: market_reports.iter().map(|m| m.fees_usdc).sum(),
             funding_paid_usdc: funding.iter().filter(|f| **f > 0).sum::<i64>() as f64 / 1e6,
             funding_received_usdc: -funding.iter().filter(|f| **f < 0).sum::<i64>() as f64 / 1e6,
+            funding_owed_unsettled_usdc: unsettled.iter().filter(|f| **f > 0).sum::<i64>() as f64 / 1e6,
+            funding_due_unsettled_usdc: -unsettled.iter().filter(|f| **f < 0).sum::<i64>() as f64 / 1e6,
+            funding_paid_by_fee_pool_usdc: fee_pool_funding as f64 / 1e6,
             liquidations: market_reports.iter().map(|m| m.liquidations).sum(),
             bad_debt_usdc: market_reports.iter().map(|m| m.bad_debt_usdc).sum(),
             insurance_start_usdc: self.fund_start as f64 / 1e6,

@@ -26,6 +26,22 @@ pub struct PriceBook {
 }
 
 impl PriceBook {
+    /// The book for an instruction on `market`: its own oracle outcome plus
+    /// every other market (and oracle) passed as remaining accounts.
+    pub fn for_market<'info>(
+        remaining: &'info [AccountInfo<'info>],
+        exchange: &Pubkey,
+        market_key: &Pubkey,
+        market: &Market,
+        oracle: Result<u64>,
+        now_ts: i64,
+    ) -> Result<Self> {
+        let mut book = PriceBook::default();
+        book.add_remaining(remaining, exchange, Some(market_key), now_ts)?;
+        book.insert(market, oracle);
+        Ok(book)
+    }
+
     /// Adds a market with the outcome of reading its oracle. Call it again
     /// after the market's funding indices move.
     pub fn insert(&mut self, market: &Market, price: Result<u64>) {

@@ -33,6 +33,21 @@ pub struct MarketPrice {
     pub secondary_publish_ts: i64,
 }
 
+/// Reads the market's oracle(s) and, when the price is valid, records the
+/// updates used (publish times, price) so older updates are refused later.
+pub fn read_and_record(
+    config: &mut OracleConfig,
+    primary: &AccountInfo,
+    secondary: Option<&AccountInfo>,
+    now_ts: i64,
+) -> Result<MarketPrice> {
+    let price = market_price(config, primary, secondary, now_ts)?;
+    config.last_primary_publish_ts = price.primary_publish_ts;
+    config.last_secondary_publish_ts = price.secondary_publish_ts;
+    config.last_price = price.price;
+    Ok(price)
+}
+
 /// Rules every source's reading must satisfy.
 struct Limits {
     now_ts: i64,

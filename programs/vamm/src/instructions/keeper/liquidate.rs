@@ -3,7 +3,7 @@ use crate::controller::liquidation::liquidate;
 use crate::controller::price_book::PriceBook;
 use crate::error::VammError;
 use crate::events::Liquidated;
-use crate::oracle::market_price;
+use crate::oracle::read_and_record;
 use crate::state::{Exchange, Market, TraderAccount};
 use anchor_lang::prelude::*;
 
@@ -48,21 +48,20 @@ pub fn handle_liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: Li
     let mut market = accounts.market.load_mut()?;
     let mut liquidatee = accounts.liquidatee.load_mut()?;
     let mut liquidator = accounts.liquidator_account.load_mut()?;
-    let oracle =
-        market_price(&market.oracle, &accounts.primary_oracle, accounts.secondary_oracle.as_deref(), now);
-    if let Ok(price) = &oracle {
-        market.oracle.last_primary_publish_ts = price.primary_publish_ts;
-        market.oracle.last_secondary_publish_ts = price.secondary_publish_ts;
-        market.oracle.last_price = price.price;
-    }
-    let mut prices = PriceBook::default();
-    prices.add_remaining(
+    let oracle = read_and_record(
+        &mut market.oracle,
+        &accounts.primary_oracle,
+        accounts.secondary_oracle.as_deref(),
+        now,
+    );
+    let prices = PriceBook::for_market(
         ctx.remaining_accounts,
         &accounts.exchange.key(),
-        Some(&accounts.market.key()),
+        &accounts.market.key(),
+        &market,
+        oracle.map(|p| p.price),
         now,
     )?;
-    prices.insert(&market, oracle.map(|p| p.price));
 
     let outcome = liquidate(
         &mut market,

@@ -1,7 +1,7 @@
 use crate::controller::funding::settle_market_funding;
 use crate::error::VammError;
 use crate::events::FundingSettled;
-use crate::oracle::market_price;
+use crate::oracle::read_and_record;
 use crate::state::{Market, MarketStatus};
 use anchor_lang::prelude::*;
 
@@ -26,15 +26,12 @@ pub fn handle_settle_funding(ctx: Context<SettleFunding>) -> Result<()> {
         matches!(market.status()?, MarketStatus::Active | MarketStatus::ReduceOnly),
         VammError::MarketNotActive
     );
-    let price = market_price(
-        &market.oracle,
+    let price = read_and_record(
+        &mut market.oracle,
         &ctx.accounts.primary_oracle,
         ctx.accounts.secondary_oracle.as_deref(),
         now,
     )?;
-    market.oracle.last_primary_publish_ts = price.primary_publish_ts;
-    market.oracle.last_secondary_publish_ts = price.secondary_publish_ts;
-    market.oracle.last_price = price.price;
     let settled = settle_market_funding(&mut market, now, price.price)?;
     let o = settled.outcome;
     emit!(FundingSettled {

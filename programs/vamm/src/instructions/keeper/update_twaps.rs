@@ -1,5 +1,5 @@
 use crate::controller::funding::update_twaps;
-use crate::oracle::market_price;
+use crate::oracle::read_and_record;
 use crate::state::Market;
 use anchor_lang::prelude::*;
 
@@ -19,14 +19,11 @@ pub struct UpdateTwaps<'info> {
 pub fn handle_update_twaps(ctx: Context<UpdateTwaps>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
-    let price = market_price(
-        &market.oracle,
+    let price = read_and_record(
+        &mut market.oracle,
         &ctx.accounts.primary_oracle,
         ctx.accounts.secondary_oracle.as_deref(),
         now,
     )?;
-    market.oracle.last_primary_publish_ts = price.primary_publish_ts;
-    market.oracle.last_secondary_publish_ts = price.secondary_publish_ts;
-    market.oracle.last_price = price.price;
     update_twaps(&mut market, now, Some(price.price))
 }

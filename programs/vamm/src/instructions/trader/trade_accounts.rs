@@ -3,7 +3,7 @@ use crate::controller::price_book::PriceBook;
 use crate::controller::trade::{execute_trade, TradeRequest};
 use crate::error::VammError;
 use crate::events::TradeExecuted;
-use crate::oracle::market_price;
+use crate::oracle::read_and_record;
 use crate::state::{Exchange, Market, TraderAccount};
 use anchor_lang::prelude::*;
 
@@ -40,21 +40,20 @@ pub fn run_trade<'info>(ctx: Context<'info, Trade<'info>>, request: TradeRequest
     let mut market = accounts.market.load_mut()?;
     let mut trader = accounts.trader_account.load_mut()?;
 
-    let oracle =
-        market_price(&market.oracle, &accounts.primary_oracle, accounts.secondary_oracle.as_deref(), now);
-    if let Ok(price) = &oracle {
-        market.oracle.last_primary_publish_ts = price.primary_publish_ts;
-        market.oracle.last_secondary_publish_ts = price.secondary_publish_ts;
-        market.oracle.last_price = price.price;
-    }
-    let mut prices = PriceBook::default();
-    prices.add_remaining(
+    let oracle = read_and_record(
+        &mut market.oracle,
+        &accounts.primary_oracle,
+        accounts.secondary_oracle.as_deref(),
+        now,
+    );
+    let prices = PriceBook::for_market(
         ctx.remaining_accounts,
         &accounts.exchange.key(),
-        Some(&accounts.market.key()),
+        &accounts.market.key(),
+        &market,
+        oracle.map(|p| p.price),
         now,
     )?;
-    prices.insert(&market, oracle.map(|p| p.price));
 
     let outcome = execute_trade(&mut market, &mut trader, &request, &prices, now)?;
     emit!(TradeExecuted {
