@@ -2,7 +2,8 @@
 
 use crate::units::{format_decimal, parse_decimal, usdc};
 use crate::{
-    Cli, Command, Commitment, GovCommand, KeeperCommand, LocalCommand, SandboxArgs, Side, TraderCommand,
+    Cli, Command, Commitment, GovCommand, KeeperCommand, LocalCommand, SandboxArgs, Side, Status,
+    TraderCommand,
 };
 use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 use serde::Deserialize;
@@ -14,9 +15,9 @@ use solana_signer::Signer;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
-use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
+use vamm::instructions::{ClosePositionParams, CreateMarketParams, MarketParamsUpdate, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
-use vamm::state::OracleSource;
+use vamm::state::{MarketStatus, OracleSource};
 use vamm_client::keeper::{Keeper, KeeperConfig};
 use vamm_client::oracle_accounts::{pyth_account, switchboard_account, PythUpdate, SwitchboardUpdate};
 use vamm_client::preview::{liquidation_price, preview_trade};
@@ -571,6 +572,56 @@ pub fn market_params(
     Ok((params, pubkey(&file.primary_oracle)?, secondary))
 }
 
+/// A parameter update in on-chain units (bps, ppm, quote native); fields
+/// left out keep their value.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ParamsFile {
+    pub max_staleness_secs: Option<u32>,
+    pub max_confidence_bps: Option<u16>,
+    pub consensus_band_bps: Option<u16>,
+    pub initial_ratio: Option<u32>,
+    pub maintenance_ratio: Option<u32>,
+    pub imf_factor: Option<u32>,
+    pub mark_oracle_band_bps: Option<u16>,
+    pub max_open_interest: Option<u64>,
+    pub max_position_notional: Option<u64>,
+    pub taker_fee_bps: Option<u16>,
+    pub insurance_share_bps: Option<u16>,
+    pub pnl_pool_share_bps: Option<u16>,
+    pub fee_pool_share_bps: Option<u16>,
+    pub max_funding_rate_bps: Option<u16>,
+    pub liquidation_fee_bps: Option<u16>,
+    pub liquidator_share_bps: Option<u16>,
+    pub max_liquidation_fraction_bps: Option<u16>,
+    pub liquidation_buffer_ratio: Option<u32>,
+}
+
+impl ParamsFile {
+    fn into_update(self) -> MarketParamsUpdate {
+        MarketParamsUpdate {
+            max_staleness_secs: self.max_staleness_secs,
+            max_confidence_bps: self.max_confidence_bps,
+            consensus_band_bps: self.consensus_band_bps,
+            initial_ratio: self.initial_ratio,
+            maintenance_ratio: self.maintenance_ratio,
+            imf_factor: self.imf_factor,
+            mark_oracle_band_bps: self.mark_oracle_band_bps,
+            max_open_interest: self.max_open_interest,
+            max_position_notional: self.max_position_notional,
+            taker_fee_bps: self.taker_fee_bps,
+            insurance_share_bps: self.insurance_share_bps,
+            pnl_pool_share_bps: self.pnl_pool_share_bps,
+            fee_pool_share_bps: self.fee_pool_share_bps,
+            max_funding_rate_bps: self.max_funding_rate_bps,
+            liquidation_fee_bps: self.liquidation_fee_bps,
+            liquidator_share_bps: self.liquidator_share_bps,
+            max_liquidation_fraction_bps: self.max_liquidation_fraction_bps,
+            liquidation_buffer_ratio: self.liquidation_buffer_ratio,
+        }
+    }
+}
+
 /// A deploy file: the collateral mint and the markets to list.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -637,6 +688,51 @@ async fn gov<T: Transport>(
     let admin = signer.pubkey();
     let send = |e: vamm_client::ClientError| e.to_string();
     match command {
+        GovCommand::UpdateParams { market, config } => {
+            let text = std::fs::read_to_string(&config)
+                .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+            let update: ParamsFile =
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
+            let update = update.into_update();
+            t.send(&[ix::update_market_params(&admin, &ix::market_pda(market), update)], &[signer])
+                .await
+                .map_err(send)?;
+            print_result(
+                json,
+                json!({ "market": market, "updated": true }),
+                &format!("market {market} parameters updated"),
+            );
+        }
+        GovCommand::SetStatus { market, status } => {
+            let status = match status {
+                Status::Active => MarketStatus::Active,
+                Status::ReduceOnly => MarketStatus::ReduceOnly,
+                Status::Paused => MarketStatus::Paused,
+            };
+            t.send(&[ix::set_market_status(&admin, &ix::market_pda(market), status)], &[signer])
+                .await
+                .map_err(send)?;
+            print_result(
+                json,
+                json!({ "market": market, "status": format!("{status:?}") }),
+                &format!("market {market} is now {status:?}"),
+            );
+        }
+        GovCommand::Repeg { market } => {
+            let markets = fetch_markets(t).await.map_err(send)?;
+            let snapshot =
+                markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
+            let old_peg = snapshot.market.amm.peg;
+            t.send(&[ix::repeg(&admin, &snapshot.oracles())], &[signer]).await.map_err(send)?;
+            let markets = fetch_markets(t).await.map_err(send)?;
+            let new_peg =
+                markets.iter().find(|m| m.index() == market).map(|m| m.market.amm.peg).unwrap_or(old_peg);
+            print_result(
+                json,
+                json!({ "market": market, "old_peg": old_peg, "new_peg": new_peg }),
+                &format!("market {market} re-pegged {} -> {}", usdc(old_peg as i128), usdc(new_peg as i128)),
+            );
+        }
         GovCommand::Migrate { config } => {
             let text = std::fs::read_to_string(&config)
                 .map_err(|e| format!("cannot read {}: {e}", config.display()))?;

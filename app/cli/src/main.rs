@@ -231,6 +231,13 @@ pub enum TraderCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Status {
+    Active,
+    ReduceOnly,
+    Paused,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Side {
     Long,
     Short,
@@ -257,6 +264,26 @@ pub enum GovCommand {
     Migrate {
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Change a market's parameters from a TOML file of on-chain units
+    /// (any subset of: taker_fee_bps, initial_ratio, maintenance_ratio, ...).
+    UpdateParams {
+        #[arg(long)]
+        market: u16,
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Change a market's status (the guardian may only pause).
+    SetStatus {
+        #[arg(long)]
+        market: u16,
+        #[arg(long, value_enum)]
+        status: Status,
+    },
+    /// Re-centre a market's curve on its oracle (cost paid by its fee pool).
+    Repeg {
+        #[arg(long)]
+        market: u16,
     },
     /// Set the insurance unstake cooldown (seconds, 1 to 30 days).
     SetUnstakeCooldown { seconds: u32 },

@@ -173,6 +173,18 @@ fn governance_and_trader_flows_end_to_end() {
         "100",
     ]);
     local.ok(&["gov", "set-unstake-cooldown", "86400"]);
+
+    // Governance after listing: a fee change, a pause, a resume, a repeg.
+    let params = local.dir.join("params.toml");
+    std::fs::write(&params, "taker_fee_bps = 20\nmax_funding_rate_bps = 25\n").unwrap();
+    local.ok(&["gov", "update-params", "--market", "0", "--config", params.to_str().unwrap()]);
+    local.ok(&["gov", "set-status", "--market", "0", "--status", "paused"]);
+    let err = local.fails(&["trader", "open", "--market", "0", "--side", "long", "--base", "1"]);
+    assert!(err.contains("MarketNotActive"), "{err}");
+    local.ok(&["gov", "set-status", "--market", "0", "--status", "active"]);
+    local.ok(&["gov", "repeg", "--market", "0"]);
+    let exchange = local.ok(&["gov", "show"]);
+    assert_eq!(exchange["markets"][0]["status"], 0);
 }
 
 #[test]

@@ -328,3 +328,38 @@ pub fn set_unstake_cooldown(admin: &Pubkey, cooldown_secs: u32) -> Instruction {
         vamm::instruction::SetUnstakeCooldown { cooldown_secs },
     )
 }
+
+pub fn update_market_params(
+    admin: &Pubkey,
+    market: &Pubkey,
+    update: vamm::instructions::MarketParamsUpdate,
+) -> Instruction {
+    build(
+        vamm::accounts::UpdateMarket { admin: *admin, exchange: exchange_pda(), market: *market },
+        vamm::instruction::UpdateMarketParams { update },
+    )
+}
+
+pub fn set_market_status(
+    authority: &Pubkey,
+    market: &Pubkey,
+    status: vamm::state::MarketStatus,
+) -> Instruction {
+    build(
+        vamm::accounts::SetMarketStatus { authority: *authority, exchange: exchange_pda(), market: *market },
+        vamm::instruction::SetMarketStatus { status },
+    )
+}
+
+pub fn repeg(admin: &Pubkey, m: &MarketOracles) -> Instruction {
+    build(
+        vamm::accounts::Repeg {
+            admin: *admin,
+            exchange: exchange_pda(),
+            market: m.market,
+            primary_oracle: m.primary,
+            secondary_oracle: m.secondary,
+        },
+        vamm::instruction::Repeg {},
+    )
+}

@@ -135,4 +135,10 @@ pub enum VammError {
     ClaimsOutstanding,
     #[msg("The unstake request expired: request again")]
     UnstakeRequestExpired,
+    #[msg("This market status change is not allowed")]
+    InvalidStatusTransition,
+    #[msg("The guardian may only pause")]
+    GuardianMayOnlyPause,
+    #[msg("The market's fee pool cannot pay for this repeg")]
+    RepegCostExceedsFeePool,
 }

@@ -2,7 +2,9 @@
 //! decimals), base amounts `BASE_PRECISION` (9 decimals), prices
 //! `PRICE_PRECISION` (6 decimals), times unix seconds.
 
+use crate::instructions::MarketParamsUpdate;
 use crate::math::amm::Direction;
+use crate::state::MarketStatus;
 use anchor_lang::prelude::*;
 
 #[event]
@@ -218,4 +220,35 @@ pub struct Unstaked {
 #[derive(Debug, PartialEq)]
 pub struct UnstakeCooldownSet {
     pub cooldown_secs: u32,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct MarketParamsUpdated {
+    pub market_index: u16,
+    /// The fields that changed (the others are `None`).
+    pub update: MarketParamsUpdate,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct MarketStatusChanged {
+    pub market_index: u16,
+    pub from: MarketStatus,
+    pub to: MarketStatus,
+    pub by: Pubkey,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct MarketRepegged {
+    pub market_index: u16,
+    /// `PRICE_PRECISION`.
+    pub old_peg: u64,
+    pub new_peg: u64,
+    pub oracle_price: u64,
+    pub mark_price: u64,
+    /// Quote native paid by the fee pool (negative: the AMM gained).
+    pub cost: i64,
+    pub fee_pool_after: u64,
 }

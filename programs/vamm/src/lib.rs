@@ -18,6 +18,7 @@ pub mod state;
 pub mod transfers;
 
 use instructions::*;
+use state::MarketStatus;
 
 declare_id!("VAMMq6q1bQ1a9NaZ4sxbNsjdH2h9vmyRhJdwYWm3jx8");
 
@@ -106,5 +107,17 @@ pub mod vamm {
 
     pub fn set_unstake_cooldown(ctx: Context<SetUnstakeCooldown>, cooldown_secs: u32) -> Result<()> {
         handle_set_unstake_cooldown(ctx, cooldown_secs)
+    }
+
+    pub fn update_market_params(ctx: Context<UpdateMarket>, update: MarketParamsUpdate) -> Result<()> {
+        handle_update_market_params(ctx, update)
+    }
+
+    pub fn set_market_status(ctx: Context<SetMarketStatus>, status: MarketStatus) -> Result<()> {
+        handle_set_market_status(ctx, status)
+    }
+
+    pub fn repeg(ctx: Context<Repeg>) -> Result<()> {
+        handle_repeg(ctx)
     }
 }

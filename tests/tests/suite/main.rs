@@ -6,6 +6,7 @@ mod crash;
 mod cross_margin;
 mod docs;
 mod funding;
+mod governance;
 mod hardening;
 mod insurance;
 mod keeper;

@@ -223,6 +223,31 @@ pub fn average_price(base: u64, quote: u64) -> Result<u64> {
     to_u64(mul_div_u128(quote as u128, BASE_PRECISION as u128, base as u128, false)?)
 }
 
+/// What moving the peg to `new_peg` costs the AMM, quote native (negative:
+/// the AMM gains). Traders net `traders_net_base` (`BASE_PRECISION`, signed)
+/// would close against the curve for `(Y - Y_close)` units of Y, each worth
+/// `peg`; the cost is that amount times the change of peg, rounded up.
+pub fn repeg_cost(curve: &Curve, traders_net_base: i64, new_peg: u64) -> Result<i64> {
+    if traders_net_base == 0 || new_peg == curve.peg {
+        return Ok(0);
+    }
+    let x_close = if traders_net_base > 0 {
+        curve.base_reserve.safe_add(traders_net_base as u128)?
+    } else {
+        curve.base_reserve.safe_sub(traders_net_base.unsigned_abs() as u128)?
+    };
+    require!(x_close > 0, VammError::AmmRangeExceeded);
+    let y_close = u256_to_u128(div_ceil_u256(curve.k()?, U256::from(x_close))?)?;
+    // Units of Y traders receive on closing (negative: they pay).
+    let units = curve.quote_reserve as i128 - y_close as i128;
+    let peg_change = new_peg as i128 - curve.peg as i128;
+    let scaled = units.safe_mul(peg_change)?;
+    let denominator = BASE_PRECISION as i128;
+    // Round towards +infinity: the protocol never under-reserves.
+    let cost = scaled.div_euclid(denominator) + i128::from(scaled.rem_euclid(denominator) != 0);
+    crate::math::safe::to_i64(cost)
+}
+
 /// Average fill price rounded up, for comparing a long's fill with its limit.
 pub fn average_price_rounded_up(base: u64, quote: u64) -> Result<u64> {
     to_u64(mul_div_u128(quote as u128, BASE_PRECISION as u128, base as u128, true)?)
@@ -292,6 +317,20 @@ mod tests {
         assert_eq!(average_price(3, 7).unwrap(), 2_333_333_333);
         assert_eq!(average_price_rounded_up(3, 7).unwrap(), 2_333_333_334);
         assert_eq!(average_price_rounded_up(2, 3).unwrap(), average_price(2, 3).unwrap());
+    }
+
+    #[test]
+    fn repeg_cost_follows_the_traders_net_position() {
+        let c = curve();
+        // Traders net long 100 SOL: raising the peg 10% costs ~10% of what
+        // they would receive for closing (~9,990 USDC): ~999 USDC.
+        let cost = repeg_cost(&c, 100 * SOL as i64, 110_000_000).unwrap();
+        assert!(cost > 998_000_000 && cost < 1_000_000_000, "{cost}");
+        // Lowering it is a gain for the AMM; a flat market costs nothing.
+        assert!(repeg_cost(&c, 100 * SOL as i64, 90_000_000).unwrap() < 0);
+        assert_eq!(repeg_cost(&c, 0, 110_000_000).unwrap(), 0);
+        // Net short traders gain when the peg falls: the AMM pays.
+        assert!(repeg_cost(&c, -100 * (SOL as i64), 90_000_000).unwrap() > 0);
     }
 
     #[test]

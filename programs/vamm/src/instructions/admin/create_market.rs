@@ -188,30 +188,98 @@ fn validate_params(p: &CreateMarketParams) -> Result<()> {
         VammError::InvalidMarketName
     );
     require!(
-        (bounds::MIN_ORACLE_STALENESS_SECS..=bounds::MAX_ORACLE_STALENESS_SECS)
-            .contains(&p.max_staleness_secs)
-            && p.max_confidence_bps <= bounds::MAX_ORACLE_CONFIDENCE_BPS,
-        VammError::InvalidOracleConfig
+        (bounds::MIN_SQRT_K..=bounds::MAX_SQRT_K).contains(&p.sqrt_k),
+        VammError::InvalidMarketParameter
     );
-    let ok = (bounds::MIN_SQRT_K..=bounds::MAX_SQRT_K).contains(&p.sqrt_k)
-        && (bounds::MIN_MAINTENANCE_RATIO..=bounds::MAX_MAINTENANCE_RATIO).contains(&p.maintenance_ratio)
-        && p.initial_ratio > p.maintenance_ratio
-        && p.initial_ratio <= bounds::MAX_INITIAL_RATIO
-        && p.imf_factor <= bounds::MAX_IMF_FACTOR
-        && (bounds::MIN_MARK_ORACLE_BAND_BPS..=bounds::MAX_MARK_ORACLE_BAND_BPS)
-            .contains(&p.mark_oracle_band_bps)
-        && p.max_position_notional > 0
-        && p.max_position_notional <= p.max_open_interest
-        && p.taker_fee_bps <= bounds::MAX_TAKER_FEE_BPS
-        && p.insurance_share_bps as u32 + p.pnl_pool_share_bps as u32 + p.fee_pool_share_bps as u32 <= 10_000
-        && (risk_bounds::MIN_FUNDING_PERIOD_SECS..=risk_bounds::MAX_FUNDING_PERIOD_SECS).contains(&p.funding_period_secs)
-        && p.max_funding_rate_bps <= risk_bounds::MAX_FUNDING_RATE_BPS
-        && p.liquidation_fee_bps <= risk_bounds::MAX_LIQUIDATION_FEE_BPS
-        // A liquidation must free more margin than its fee costs.
-        && (p.liquidation_fee_bps as u32) * 100 < p.maintenance_ratio
-        && p.liquidator_share_bps <= 10_000
-        && (risk_bounds::MIN_LIQUIDATION_FRACTION_BPS..=10_000).contains(&p.max_liquidation_fraction_bps)
-        && p.liquidation_buffer_ratio <= p.maintenance_ratio;
-    require!(ok, VammError::InvalidMarketParameter);
-    Ok(())
+    require!(
+        (risk_bounds::MIN_FUNDING_PERIOD_SECS..=risk_bounds::MAX_FUNDING_PERIOD_SECS)
+            .contains(&p.funding_period_secs),
+        VammError::InvalidMarketParameter
+    );
+    Tunables::from(p).validate()
+}
+
+/// The parameters governance may change after listing, with their bounds
+/// (the same at listing and on every update).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tunables {
+    pub max_staleness_secs: u32,
+    pub max_confidence_bps: u16,
+    pub consensus_band_bps: u16,
+    pub has_secondary: bool,
+    pub initial_ratio: u32,
+    pub maintenance_ratio: u32,
+    pub imf_factor: u32,
+    pub mark_oracle_band_bps: u16,
+    pub max_open_interest: u64,
+    pub max_position_notional: u64,
+    pub taker_fee_bps: u16,
+    pub insurance_share_bps: u16,
+    pub pnl_pool_share_bps: u16,
+    pub fee_pool_share_bps: u16,
+    pub max_funding_rate_bps: u16,
+    pub liquidation_fee_bps: u16,
+    pub liquidator_share_bps: u16,
+    pub max_liquidation_fraction_bps: u16,
+    pub liquidation_buffer_ratio: u32,
+}
+
+impl From<&CreateMarketParams> for Tunables {
+    fn from(p: &CreateMarketParams) -> Self {
+        Tunables {
+            max_staleness_secs: p.max_staleness_secs,
+            max_confidence_bps: p.max_confidence_bps,
+            consensus_band_bps: p.consensus_band_bps,
+            has_secondary: p.secondary_source.is_some(),
+            initial_ratio: p.initial_ratio,
+            maintenance_ratio: p.maintenance_ratio,
+            imf_factor: p.imf_factor,
+            mark_oracle_band_bps: p.mark_oracle_band_bps,
+            max_open_interest: p.max_open_interest,
+            max_position_notional: p.max_position_notional,
+            taker_fee_bps: p.taker_fee_bps,
+            insurance_share_bps: p.insurance_share_bps,
+            pnl_pool_share_bps: p.pnl_pool_share_bps,
+            fee_pool_share_bps: p.fee_pool_share_bps,
+            max_funding_rate_bps: p.max_funding_rate_bps,
+            liquidation_fee_bps: p.liquidation_fee_bps,
+            liquidator_share_bps: p.liquidator_share_bps,
+            max_liquidation_fraction_bps: p.max_liquidation_fraction_bps,
+            liquidation_buffer_ratio: p.liquidation_buffer_ratio,
+        }
+    }
+}
+
+impl Tunables {
+    pub fn validate(&self) -> Result<()> {
+        let p = self;
+        require!(
+            (bounds::MIN_ORACLE_STALENESS_SECS..=bounds::MAX_ORACLE_STALENESS_SECS)
+                .contains(&p.max_staleness_secs)
+                && p.max_confidence_bps <= bounds::MAX_ORACLE_CONFIDENCE_BPS
+                && (!p.has_secondary
+                    || (bounds::MIN_CONSENSUS_BAND_BPS..=bounds::MAX_CONSENSUS_BAND_BPS)
+                        .contains(&p.consensus_band_bps)),
+            VammError::InvalidOracleConfig
+        );
+        let ok = (bounds::MIN_MAINTENANCE_RATIO..=bounds::MAX_MAINTENANCE_RATIO).contains(&p.maintenance_ratio)
+            && p.initial_ratio > p.maintenance_ratio
+            && p.initial_ratio <= bounds::MAX_INITIAL_RATIO
+            && p.imf_factor <= bounds::MAX_IMF_FACTOR
+            && (bounds::MIN_MARK_ORACLE_BAND_BPS..=bounds::MAX_MARK_ORACLE_BAND_BPS)
+                .contains(&p.mark_oracle_band_bps)
+            && p.max_position_notional > 0
+            && p.max_position_notional <= p.max_open_interest
+            && p.taker_fee_bps <= bounds::MAX_TAKER_FEE_BPS
+            && p.insurance_share_bps as u32 + p.pnl_pool_share_bps as u32 + p.fee_pool_share_bps as u32 <= 10_000
+            && p.max_funding_rate_bps <= risk_bounds::MAX_FUNDING_RATE_BPS
+            && p.liquidation_fee_bps <= risk_bounds::MAX_LIQUIDATION_FEE_BPS
+            // A liquidation must free more margin than its fee costs.
+            && (p.liquidation_fee_bps as u32) * 100 < p.maintenance_ratio
+            && p.liquidator_share_bps <= 10_000
+            && (risk_bounds::MIN_LIQUIDATION_FRACTION_BPS..=10_000).contains(&p.max_liquidation_fraction_bps)
+            && p.liquidation_buffer_ratio <= p.maintenance_ratio;
+        require!(ok, VammError::InvalidMarketParameter);
+        Ok(())
+    }
 }

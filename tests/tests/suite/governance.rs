@@ -1,0 +1,181 @@
+//! Governance after listing: parameter updates within bounds, status
+//! changes (the guardian may only pause), and re-centring the curve.
+
+use solana_signer::Signer;
+use vamm::error::VammError;
+use vamm::instructions::MarketParamsUpdate;
+use vamm::math::amm::{Direction, TradeSize};
+use vamm::state::MarketStatus;
+use vamm_tests::*;
+
+async fn env_with_guardian() -> (TestEnv, usize, solana_keypair::Keypair) {
+    let mut env = TestEnv::bare().await;
+    let guardian = env.wallet();
+    let admin = env.admin.insecure_clone();
+    env.send(&[ix::initialize_exchange(&admin.pubkey(), &env.mint, guardian.pubkey())], &[&admin])
+        .await
+        .unwrap();
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    (env, sol, guardian)
+}
+
+#[tokio::test]
+async fn admin_updates_parameters_within_bounds() {
+    let (mut env, sol, guardian) = env_with_guardian().await;
+    let market = env.markets[sol].address;
+    let admin = env.admin.insecure_clone();
+    let update =
+        MarketParamsUpdate { taker_fee_bps: Some(25), initial_ratio: Some(200_000), ..Default::default() };
+    env.send(&[ix::update_market_params(&admin.pubkey(), &market, update.clone())], &[&admin]).await.unwrap();
+    let state = env.market_state(sol).await;
+    assert_eq!((state.fees.taker_fee_bps, state.risk.initial_ratio), (25, 200_000));
+    // The new fee applies to the next trade.
+    let alice = env.trader(10_000 * USDC, 1_000 * USDC).await;
+    env.open(&alice, sol, Direction::Long, TradeSize::Base(BASE)).await.unwrap();
+    let position = *env.trader_state(&alice.account).await.position(0).unwrap();
+    assert_eq!(position.fees_paid, (position.entry_notional * 25).div_ceil(10_000));
+    // Out of bounds, inconsistent with the rest, or not the admin: refused.
+    let bad = MarketParamsUpdate { maintenance_ratio: Some(300_000), ..Default::default() };
+    assert_refused!(
+        env,
+        vec![market],
+        env.send(&[ix::update_market_params(&admin.pubkey(), &market, bad)], &[&admin]).await,
+        VammError::InvalidMarketParameter
+    );
+    let bad = MarketParamsUpdate { taker_fee_bps: Some(500), ..Default::default() };
+    assert_refused!(
+        env,
+        vec![market],
+        env.send(&[ix::update_market_params(&admin.pubkey(), &market, bad)], &[&admin]).await,
+        VammError::InvalidMarketParameter
+    );
+    let bad = MarketParamsUpdate { max_staleness_secs: Some(0), ..Default::default() };
+    assert_refused!(
+        env,
+        vec![market],
+        env.send(&[ix::update_market_params(&admin.pubkey(), &market, bad)], &[&admin]).await,
+        VammError::InvalidOracleConfig
+    );
+    assert_refused!(
+        env,
+        vec![market],
+        env.send(&[ix::update_market_params(&guardian.pubkey(), &market, update)], &[&guardian]).await,
+        VammError::NotAdmin
+    );
+}
+
+#[tokio::test]
+async fn status_changes_gate_trading_and_the_guardian_may_only_pause() {
+    let (mut env, sol, guardian) = env_with_guardian().await;
+    let market = env.markets[sol].address;
+    let admin = env.admin.insecure_clone();
+    let alice = env.trader(10_000 * USDC, 1_000 * USDC).await;
+    env.open(&alice, sol, Direction::Long, TradeSize::Base(2 * BASE)).await.unwrap();
+
+    // Reduce-only: closing works, opening does not.
+    env.send(&[ix::set_market_status(&admin.pubkey(), &market, MarketStatus::ReduceOnly)], &[&admin])
+        .await
+        .unwrap();
+    assert_refused!(
+        env,
+        env.watched(&alice),
+        env.open(&alice, sol, Direction::Long, TradeSize::Base(BASE)).await,
+        VammError::MarketReduceOnly
+    );
+    env.close(&alice, sol, Some(BASE)).await.unwrap();
+
+    // The guardian pauses: nothing trades; it cannot resume.
+    env.send(&[ix::set_market_status(&guardian.pubkey(), &market, MarketStatus::Paused)], &[&guardian])
+        .await
+        .unwrap();
+    assert_refused!(env, env.watched(&alice), env.close(&alice, sol, None).await, VammError::MarketNotActive);
+    let resume = ix::set_market_status(&guardian.pubkey(), &market, MarketStatus::Active);
+    assert_refused!(
+        env,
+        vec![market],
+        env.send(&[resume], &[&guardian]).await,
+        VammError::GuardianMayOnlyPause
+    );
+    let stranger = env.wallet();
+    let pause = ix::set_market_status(&stranger.pubkey(), &market, MarketStatus::Paused);
+    assert_refused!(env, vec![market], env.send(&[pause], &[&stranger]).await, VammError::NotAdmin);
+    let settle = ix::set_market_status(&admin.pubkey(), &market, MarketStatus::Settled);
+    assert_refused!(
+        env,
+        vec![market],
+        env.send(&[settle], &[&admin]).await,
+        VammError::InvalidStatusTransition
+    );
+
+    // The admin resumes.
+    env.send(&[ix::set_market_status(&admin.pubkey(), &market, MarketStatus::Active)], &[&admin])
+        .await
+        .unwrap();
+    env.close(&alice, sol, None).await.unwrap();
+    env.check_invariants().await;
+}
+
+#[tokio::test]
+async fn repeg_recentres_on_the_oracle_and_is_paid_by_the_fee_pool() {
+    let (mut env, sol, _) = env_with_guardian().await;
+    let admin = env.admin.insecure_clone();
+    let oracles = env.markets[sol].oracles();
+    let trader = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    let long = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    // Volume fills the fee pool (1% fee, half of it to the pool); traders
+    // end net long 100 SOL.
+    let rich = MarketParamsUpdate {
+        taker_fee_bps: Some(100),
+        fee_pool_share_bps: Some(5_000),
+        ..Default::default()
+    };
+    env.send(&[ix::update_market_params(&admin.pubkey(), &oracles.market, rich)], &[&admin]).await.unwrap();
+    for _ in 0..10 {
+        env.open(&trader, sol, Direction::Long, TradeSize::Base(200 * BASE)).await.unwrap();
+        env.close(&trader, sol, None).await.unwrap();
+    }
+    env.open(&long, sol, Direction::Long, TradeSize::Base(100 * BASE)).await.unwrap();
+    let before = env.market_state(sol).await;
+    // The oracle moves 5% up and nobody arbitrages: re-centre.
+    env.advance_time(5).await;
+    env.set_price(sol, 105 * PRICE);
+    let expected = vamm::math::amm::repeg_cost(
+        &before.amm.curve(),
+        100 * BASE as i64,
+        105 * PRICE * before.amm.peg / before.amm.last_mark_price,
+    )
+    .unwrap();
+    assert!(expected > 0);
+    assert!(before.pools.fee_pool > expected as u64, "pool {} must cover {expected}", before.pools.fee_pool);
+    env.send(&[ix::repeg(&admin.pubkey(), &oracles)], &[&admin]).await.unwrap();
+    let after = env.market_state(sol).await;
+    let mark = after.amm.curve().mark_price().unwrap();
+    // Within rounding of the peg (a few millionths of a USDC).
+    assert!(mark.abs_diff(105 * PRICE) <= 5, "mark {mark}");
+    let paid = before.pools.fee_pool - after.pools.fee_pool;
+    assert!(paid.abs_diff(expected as u64) <= 1_000, "paid {paid}, expected about {expected}");
+    assert_eq!(after.pools.pnl_pool - before.pools.pnl_pool, paid);
+    assert!(after.amm.min_price > before.amm.min_price && after.amm.max_price > before.amm.max_price);
+    // Only the admin re-centres.
+    let stranger = env.wallet();
+    let ix = ix::repeg(&stranger.pubkey(), &oracles);
+    assert_refused!(env, vec![oracles.market], env.send(&[ix], &[&stranger]).await, VammError::NotAdmin);
+    env.check_invariants().await;
+}
+
+#[tokio::test]
+async fn repeg_is_refused_when_the_fee_pool_cannot_pay() {
+    let (mut env, sol, _) = env_with_guardian().await;
+    let admin = env.admin.insecure_clone();
+    let oracles = env.markets[sol].oracles();
+    let long = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    env.open(&long, sol, Direction::Long, TradeSize::Base(100 * BASE)).await.unwrap();
+    env.advance_time(5).await;
+    env.set_price(sol, 110 * PRICE);
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(&[ix::repeg(&admin.pubkey(), &oracles)], &[&admin]).await,
+        VammError::RepegCostExceedsFeePool
+    );
+}
