@@ -419,6 +419,8 @@ pub fn default_market_params(index: u16, name: &str, price: u64, oracles: Oracle
         maintenance_ratio: 50_000,
         imf_factor: 100,
         mark_oracle_band_bps: 1_000,
+        max_oracle_jump_bps: 5_000,
+        max_slot_move_bps: 2_000,
         max_open_interest: 100_000_000 * USDC,
         max_position_notional: 50_000_000 * USDC,
         taker_fee_bps: 10,

@@ -241,6 +241,8 @@ impl World {
             maintenance_ratio: 50_000,
             imf_factor: 100,
             mark_oracle_band_bps: 1_000,
+            max_oracle_jump_bps: 3_000,
+            max_slot_move_bps: 1_000,
             max_open_interest: 50_000_000 * USDC,
             max_position_notional: 10_000_000 * USDC,
             taker_fee_bps: 10,

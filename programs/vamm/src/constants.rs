@@ -44,6 +44,12 @@ pub mod bounds {
     /// Band within which the two oracle sources must agree: 0.01% .. 10%.
     pub const MIN_CONSENSUS_BAND_BPS: u16 = 1;
     pub const MAX_CONSENSUS_BAND_BPS: u16 = 1_000;
+    /// Oracle jump allowed against the oracle TWAP: 1% .. 50%.
+    pub const MIN_ORACLE_JUMP_BPS: u16 = 100;
+    pub const MAX_ORACLE_JUMP_BPS: u16 = 5_000;
+    /// Mark move allowed within one slot for risk-increasing trades: 0.1% .. 50%.
+    pub const MIN_SLOT_MOVE_BPS: u16 = 10;
+    pub const MAX_SLOT_MOVE_BPS: u16 = 5_000;
     /// Band between mark and oracle outside which risk-increasing trades are
     /// refused: 0.1% .. 50%.
     pub const MIN_MARK_ORACLE_BAND_BPS: u16 = 10;

@@ -141,4 +141,8 @@ pub enum VammError {
     GuardianMayOnlyPause,
     #[msg("The market's fee pool cannot pay for this repeg")]
     RepegCostExceedsFeePool,
+    #[msg("Oracle price jumped too far from its TWAP")]
+    OracleJump,
+    #[msg("Trade would move the mark too far within one slot")]
+    SlotMoveLimitExceeded,
 }

@@ -295,3 +295,44 @@ async fn margin_uses_the_oracle_not_the_mark() {
     env.withdraw(&alice, collateral - 51 * USDC).await.unwrap();
     env.check_invariants().await;
 }
+
+#[tokio::test]
+async fn an_oracle_jump_against_its_twap_blocks_new_risk_but_not_closing() {
+    let (mut env, sol, alice) = setup(Oracles::Pyth).await;
+    env.open(&alice, sol, Direction::Long, TradeSize::Base(2 * BASE)).await.unwrap();
+    // 60% above a TWAP of 100: more than the 50% this market accepts.
+    env.advance_time(1).await;
+    env.set_price(sol, 160 * PRICE);
+    assert_refused!(
+        env,
+        env.watched(&alice),
+        env.open(&alice, sol, Direction::Long, TradeSize::Base(BASE)).await,
+        VammError::OracleJump
+    );
+    env.close(&alice, sol, None).await.unwrap();
+    env.check_invariants().await;
+}
+
+#[tokio::test]
+async fn a_slot_may_not_move_the_mark_too_far() {
+    let mut env = TestEnv::new().await;
+    let mut params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+    params.max_slot_move_bps = 100;
+    let sol = env.add_market_with(params, 100 * PRICE).await.unwrap();
+    let alice = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    // 30 SOL on a 10,000 SOL curve moves the mark ~0.6%; twice in one slot is ~1.2%.
+    env.open(&alice, sol, Direction::Long, TradeSize::Base(30 * BASE)).await.unwrap();
+    assert_refused!(
+        env,
+        env.watched(&alice),
+        env.open(&alice, sol, Direction::Long, TradeSize::Base(30 * BASE)).await,
+        VammError::SlotMoveLimitExceeded
+    );
+    // Bringing the mark back towards the oracle is always allowed.
+    env.open(&alice, sol, Direction::Short, TradeSize::Base(50 * BASE)).await.unwrap();
+    // A later slot starts from the new mark.
+    env.advance_time(1).await;
+    env.set_price(sol, 100 * PRICE);
+    env.open(&alice, sol, Direction::Long, TradeSize::Base(30 * BASE)).await.unwrap();
+    env.check_invariants().await;
+}

@@ -57,9 +57,15 @@ impl LocalRuntime {
         self.now
     }
 
-    /// Moves the bank's clock (the runtime's slots advance on their own).
+    /// Moves the bank's clock. Moving forward also advances the slot at
+    /// mainnet's pace (2.5 slots a second), so per-slot limits see time pass.
     pub async fn set_time(&mut self, unix_timestamp: i64) {
         let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock sysvar");
+        if unix_timestamp > self.now {
+            let slots = ((unix_timestamp - self.now) as u64 * 5 / 2).max(1);
+            self.ctx.warp_to_slot(clock.slot + slots).expect("warp to a later slot");
+            clock = self.ctx.banks_client.get_sysvar().await.expect("clock sysvar");
+        }
         clock.unix_timestamp = unix_timestamp;
         self.ctx.set_sysvar(&clock);
         self.now = unix_timestamp;

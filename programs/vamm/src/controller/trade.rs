@@ -53,6 +53,7 @@ pub fn execute_trade(
     request: &TradeRequest,
     prices: &PriceBook,
     now_ts: i64,
+    now_slot: u64,
 ) -> Result<TradeOutcome> {
     match market.status()? {
         MarketStatus::Active | MarketStatus::ReduceOnly => {}
@@ -69,6 +70,10 @@ pub fn execute_trade(
 
     let curve = market.amm.curve();
     let mark_before = curve.mark_price()?;
+    if market.slot_breaker.slot != now_slot {
+        market.slot_breaker.slot = now_slot;
+        market.slot_breaker.slot_start_mark = mark_before;
+    }
     let fills = plan_fills(market, base_before, request)?;
     let increases_risk = fills.len() == 2 || !opposes(base_before, request.direction);
     if increases_risk {
@@ -237,7 +242,9 @@ fn update_open_interest(market: &mut Market, base_before: i64, base_after: i64) 
     Ok(())
 }
 
-/// Limits on risk-increasing trades, all valued at the oracle price.
+/// Limits on risk-increasing trades: the mark-oracle band and the per-slot
+/// move (both waived for a trade that brings the mark towards the
+/// oracle), and the open-interest and position caps at the oracle price.
 fn check_circuit_breakers(
     market: &Market,
     base_after: i64,
@@ -247,8 +254,15 @@ fn check_circuit_breakers(
 ) -> Result<()> {
     let risk = &market.risk;
     let gap_after = mark_after.abs_diff(oracle);
+    let towards_oracle = gap_after <= mark_before.abs_diff(oracle);
     let band = mul_div_u64(oracle, risk.mark_oracle_band_bps as u64, BPS_DENOMINATOR, false)?;
-    require!(gap_after <= band || gap_after <= mark_before.abs_diff(oracle), VammError::MarkOracleDivergence);
+    require!(gap_after <= band || towards_oracle, VammError::MarkOracleDivergence);
+    let slot_start = market.slot_breaker.slot_start_mark;
+    let slot_limit = mul_div_u64(slot_start, risk.max_slot_move_bps as u64, BPS_DENOMINATOR, false)?;
+    require!(
+        mark_after.abs_diff(slot_start) <= slot_limit || towards_oracle,
+        VammError::SlotMoveLimitExceeded
+    );
     let side_base = if base_after > 0 { market.amm.base_long } else { market.amm.base_short };
     require!(
         notional(side_base, oracle, false)? <= risk.max_open_interest,

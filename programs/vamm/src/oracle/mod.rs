@@ -9,7 +9,7 @@ pub mod switchboard;
 use crate::constants::BPS_DENOMINATOR;
 use crate::error::VammError;
 use crate::math::safe::mul_div_u64;
-use crate::state::{OracleConfig, OracleSource};
+use crate::state::{Market, OracleConfig, OracleSource};
 use anchor_lang::prelude::*;
 
 /// A price read from one source, normalised.
@@ -33,15 +33,19 @@ pub struct MarketPrice {
     pub secondary_publish_ts: i64,
 }
 
-/// Reads the market's oracle(s) and, when the price is valid, records the
-/// updates used (publish times, price) so older updates are refused later.
+/// Reads the market's oracle(s), refuses a jump of more than its
+/// `max_jump_bps` from the market's oracle TWAP and, when the price is
+/// valid, records the updates used (publish times, price) so older
+/// updates are refused later.
 pub fn read_and_record(
-    config: &mut OracleConfig,
+    market: &mut Market,
     primary: &AccountInfo,
     secondary: Option<&AccountInfo>,
     now_ts: i64,
 ) -> Result<MarketPrice> {
-    let price = market_price(config, primary, secondary, now_ts)?;
+    let price = market_price(&market.oracle, primary, secondary, now_ts)?;
+    check_jump(price.price, market.funding.oracle_twap, market.oracle.max_jump_bps)?;
+    let config = &mut market.oracle;
     config.last_primary_publish_ts = price.primary_publish_ts;
     config.last_secondary_publish_ts = price.secondary_publish_ts;
     config.last_price = price.price;
@@ -133,6 +137,16 @@ fn validate_reading(reading: &OraclePrice, last_publish_ts: i64, limits: &Limits
     Ok(())
 }
 
+/// A price may not jump more than `max_jump_bps` away from the TWAP.
+pub fn check_jump(price: u64, twap: u64, max_jump_bps: u16) -> Result<()> {
+    if twap == 0 {
+        return Ok(());
+    }
+    let jump_bps = mul_div_u64(price.abs_diff(twap), BPS_DENOMINATOR, twap, true)?;
+    require!(jump_bps <= max_jump_bps as u64, VammError::OracleJump);
+    Ok(())
+}
+
 /// The two sources must agree within `band_bps` of the lower price.
 pub fn check_consensus(a: u64, b: u64, band_bps: u16) -> Result<()> {
     let gap_bps = mul_div_u64(a.abs_diff(b), BPS_DENOMINATOR, a.min(b), true)?;
@@ -164,6 +178,13 @@ mod tests {
         assert_eq!(scale_to_price_precision(1_500_000_000_000_000_000, -18).unwrap(), 1_500_000);
         assert!(scale_to_price_precision(1, 40).is_err());
         assert!(scale_to_price_precision(u128::MAX, 0).is_err());
+    }
+
+    #[test]
+    fn jump_against_the_twap() {
+        assert!(check_jump(120_000_000, 100_000_000, 2_000).is_ok());
+        assert_eq!(check_jump(121_000_000, 100_000_000, 2_000).unwrap_err(), VammError::OracleJump.into());
+        assert!(check_jump(1, 0, 0).is_ok());
     }
 
     #[test]

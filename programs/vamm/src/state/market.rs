@@ -133,7 +133,10 @@ pub struct OracleConfig {
     pub primary_source: u8,
     /// `OracleSource` of the secondary, 0 when none.
     pub secondary_source: u8,
-    pub padding: [u8; 6],
+    /// A price further than this from the oracle TWAP is refused as a
+    /// jump, bps of the TWAP.
+    pub max_jump_bps: u16,
+    pub padding: [u8; 4],
 }
 
 /// Risk limits, ratios in ppm (`RATIO_PRECISION`), notionals quote native.
@@ -149,7 +152,9 @@ pub struct RiskParams {
     /// Risk-increasing trades may not leave the mark further than this
     /// from the oracle (unless they move it closer), bps.
     pub mark_oracle_band_bps: u16,
-    pub padding: [u8; 2],
+    /// Risk-increasing trades may not move the mark further than this from
+    /// where it started the slot (unless they move it towards the oracle), bps.
+    pub max_slot_move_bps: u16,
     /// Cap on each side's open interest valued at the oracle, quote native.
     pub max_open_interest: u64,
     /// Cap on one account's position valued at the oracle, quote native.
@@ -270,6 +275,15 @@ pub struct MarketStats {
     pub bad_debt_unrecovered: u64,
 }
 
+/// Where the mark started the current slot, for the per-slot limit.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct SlotBreaker {
+    pub slot: u64,
+    /// `PRICE_PRECISION`.
+    pub slot_start_mark: u64,
+}
+
 /// One perpetual market, PDA `["market", market_index as u16 LE]`.
 #[account(zero_copy)]
 #[derive(Debug)]
@@ -292,7 +306,8 @@ pub struct Market {
     pub status: u8,
     pub bump: u8,
     pub padding: [u8; 4],
-    pub reserved: [u8; 256],
+    pub slot_breaker: SlotBreaker,
+    pub reserved: [u8; 240],
 }
 
 impl Market {

@@ -34,6 +34,10 @@ pub struct CreateMarketParams {
     pub maintenance_ratio: u32,
     pub imf_factor: u32,
     pub mark_oracle_band_bps: u16,
+    /// Oracle jump allowed against the oracle TWAP, bps.
+    pub max_oracle_jump_bps: u16,
+    /// Mark move allowed within one slot for risk-increasing trades, bps.
+    pub max_slot_move_bps: u16,
     /// Quote native.
     pub max_open_interest: u64,
     pub max_position_notional: u64,
@@ -118,6 +122,7 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     market.risk.maintenance_ratio = params.maintenance_ratio;
     market.risk.imf_factor = params.imf_factor;
     market.risk.mark_oracle_band_bps = params.mark_oracle_band_bps;
+    market.risk.max_slot_move_bps = params.max_slot_move_bps;
     market.risk.max_open_interest = params.max_open_interest;
     market.risk.max_position_notional = params.max_position_notional;
     market.fees.taker_fee_bps = params.taker_fee_bps;
@@ -162,6 +167,7 @@ fn oracle_config(
         max_staleness_secs: params.max_staleness_secs,
         max_confidence_bps: params.max_confidence_bps,
         consensus_band_bps: params.consensus_band_bps,
+        max_jump_bps: params.max_oracle_jump_bps,
         ..OracleConfig::default()
     };
     if let Some(source) = params.secondary_source {
@@ -211,6 +217,8 @@ pub struct Tunables {
     pub maintenance_ratio: u32,
     pub imf_factor: u32,
     pub mark_oracle_band_bps: u16,
+    pub max_oracle_jump_bps: u16,
+    pub max_slot_move_bps: u16,
     pub max_open_interest: u64,
     pub max_position_notional: u64,
     pub taker_fee_bps: u16,
@@ -235,6 +243,8 @@ impl From<&CreateMarketParams> for Tunables {
             maintenance_ratio: p.maintenance_ratio,
             imf_factor: p.imf_factor,
             mark_oracle_band_bps: p.mark_oracle_band_bps,
+            max_oracle_jump_bps: p.max_oracle_jump_bps,
+            max_slot_move_bps: p.max_slot_move_bps,
             max_open_interest: p.max_open_interest,
             max_position_notional: p.max_position_notional,
             taker_fee_bps: p.taker_fee_bps,
@@ -259,7 +269,9 @@ impl Tunables {
                 && p.max_confidence_bps <= bounds::MAX_ORACLE_CONFIDENCE_BPS
                 && (!p.has_secondary
                     || (bounds::MIN_CONSENSUS_BAND_BPS..=bounds::MAX_CONSENSUS_BAND_BPS)
-                        .contains(&p.consensus_band_bps)),
+                        .contains(&p.consensus_band_bps))
+                && (bounds::MIN_ORACLE_JUMP_BPS..=bounds::MAX_ORACLE_JUMP_BPS)
+                    .contains(&p.max_oracle_jump_bps),
             VammError::InvalidOracleConfig
         );
         let ok = (bounds::MIN_MAINTENANCE_RATIO..=bounds::MAX_MAINTENANCE_RATIO).contains(&p.maintenance_ratio)
@@ -268,6 +280,7 @@ impl Tunables {
             && p.imf_factor <= bounds::MAX_IMF_FACTOR
             && (bounds::MIN_MARK_ORACLE_BAND_BPS..=bounds::MAX_MARK_ORACLE_BAND_BPS)
                 .contains(&p.mark_oracle_band_bps)
+            && (bounds::MIN_SLOT_MOVE_BPS..=bounds::MAX_SLOT_MOVE_BPS).contains(&p.max_slot_move_bps)
             && p.max_position_notional > 0
             && p.max_position_notional <= p.max_open_interest
             && p.taker_fee_bps <= bounds::MAX_TAKER_FEE_BPS

@@ -31,7 +31,7 @@ pub fn handle_repeg(ctx: Context<Repeg>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     let oracle = read_and_record(
-        &mut market.oracle,
+        &mut market,
         &ctx.accounts.primary_oracle,
         ctx.accounts.secondary_oracle.as_deref(),
         now,

@@ -16,6 +16,8 @@ pub struct MarketParamsUpdate {
     pub maintenance_ratio: Option<u32>,
     pub imf_factor: Option<u32>,
     pub mark_oracle_band_bps: Option<u16>,
+    pub max_oracle_jump_bps: Option<u16>,
+    pub max_slot_move_bps: Option<u16>,
     pub max_open_interest: Option<u64>,
     pub max_position_notional: Option<u64>,
     pub taker_fee_bps: Option<u16>,
@@ -57,6 +59,8 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarket>, update: MarketPar
         maintenance_ratio,
         imf_factor,
         mark_oracle_band_bps,
+        max_oracle_jump_bps,
+        max_slot_move_bps,
         max_open_interest,
         max_position_notional,
         taker_fee_bps,
@@ -85,6 +89,8 @@ fn tunables(m: &Market) -> Tunables {
         maintenance_ratio: m.risk.maintenance_ratio,
         imf_factor: m.risk.imf_factor,
         mark_oracle_band_bps: m.risk.mark_oracle_band_bps,
+        max_oracle_jump_bps: m.oracle.max_jump_bps,
+        max_slot_move_bps: m.risk.max_slot_move_bps,
         max_open_interest: m.risk.max_open_interest,
         max_position_notional: m.risk.max_position_notional,
         taker_fee_bps: m.fees.taker_fee_bps,
@@ -107,6 +113,8 @@ fn apply(m: &mut Market, t: &Tunables) {
     m.risk.maintenance_ratio = t.maintenance_ratio;
     m.risk.imf_factor = t.imf_factor;
     m.risk.mark_oracle_band_bps = t.mark_oracle_band_bps;
+    m.oracle.max_jump_bps = t.max_oracle_jump_bps;
+    m.risk.max_slot_move_bps = t.max_slot_move_bps;
     m.risk.max_open_interest = t.max_open_interest;
     m.risk.max_position_notional = t.max_position_notional;
     m.fees.taker_fee_bps = t.taker_fee_bps;

@@ -48,12 +48,8 @@ pub fn handle_liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: Li
     let mut market = accounts.market.load_mut()?;
     let mut liquidatee = accounts.liquidatee.load_mut()?;
     let mut liquidator = accounts.liquidator_account.load_mut()?;
-    let oracle = read_and_record(
-        &mut market.oracle,
-        &accounts.primary_oracle,
-        accounts.secondary_oracle.as_deref(),
-        now,
-    );
+    let oracle =
+        read_and_record(&mut market, &accounts.primary_oracle, accounts.secondary_oracle.as_deref(), now);
     let prices = PriceBook::for_market(
         ctx.remaining_accounts,
         &accounts.exchange.key(),

@@ -27,7 +27,7 @@ pub fn handle_settle_funding(ctx: Context<SettleFunding>) -> Result<()> {
         VammError::MarketNotActive
     );
     let price = read_and_record(
-        &mut market.oracle,
+        &mut market,
         &ctx.accounts.primary_oracle,
         ctx.accounts.secondary_oracle.as_deref(),
         now,

@@ -20,7 +20,7 @@ pub fn handle_update_twaps(ctx: Context<UpdateTwaps>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     let price = read_and_record(
-        &mut market.oracle,
+        &mut market,
         &ctx.accounts.primary_oracle,
         ctx.accounts.secondary_oracle.as_deref(),
         now,

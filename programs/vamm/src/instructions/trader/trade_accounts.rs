@@ -35,17 +35,14 @@ pub struct Trade<'info> {
 
 /// Runs one order through the trade controller and emits its event.
 pub fn run_trade<'info>(ctx: Context<'info, Trade<'info>>, request: TradeRequest) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let accounts = &ctx.accounts;
     let mut market = accounts.market.load_mut()?;
     let mut trader = accounts.trader_account.load_mut()?;
 
-    let oracle = read_and_record(
-        &mut market.oracle,
-        &accounts.primary_oracle,
-        accounts.secondary_oracle.as_deref(),
-        now,
-    );
+    let oracle =
+        read_and_record(&mut market, &accounts.primary_oracle, accounts.secondary_oracle.as_deref(), now);
     let prices = PriceBook::for_market(
         ctx.remaining_accounts,
         &accounts.exchange.key(),
@@ -55,7 +52,7 @@ pub fn run_trade<'info>(ctx: Context<'info, Trade<'info>>, request: TradeRequest
         now,
     )?;
 
-    let outcome = execute_trade(&mut market, &mut trader, &request, &prices, now)?;
+    let outcome = execute_trade(&mut market, &mut trader, &request, &prices, now, clock.slot)?;
     emit!(TradeExecuted {
         trader_account: accounts.trader_account.key(),
         market_index: market.market_index,
