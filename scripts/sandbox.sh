@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vamm-target}"
-export RUST_LOG="${RUST_LOG:-warn,tarpc=error}"
+export RUST_LOG="${RUST_LOG:-warn,tarpc=error,solana_metrics=error}"
 
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
 

@@ -313,7 +313,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
             tracing_subscriber::EnvFilter::new(
-                "info,tarpc=error,solana_runtime=warn,solana_program_test=warn,solana_metrics=warn",
+                "info,tarpc=error,solana_runtime=warn,solana_program_test=warn,solana_metrics=error",
             )
         }))
         .with_writer(std::io::stderr)
