@@ -37,7 +37,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         let result = dispatch(&mut rt, &signer, cli.command, cli.json).await;
         let state = rt.save().await.map_err(|e| e.to_string())?;
         let text = serde_json::to_string(&state).map_err(|e| e.to_string())?;
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        // Write then rename, so an interrupted save never leaves half a file.
+        let temporary = path.with_extension("tmp");
+        std::fs::write(&temporary, text).map_err(|e| format!("cannot write {}: {e}", temporary.display()))?;
+        std::fs::rename(&temporary, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         return result;
     }
     let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
@@ -289,23 +292,40 @@ async fn trader<T: Transport>(
                 &format!("withdrew {} USDC", usdc(amount as i128)),
             );
         }
-        TraderCommand::Open { market, side, base, quote, limit, reduce_only, sub_account, dry_run } => {
+        TraderCommand::Open {
+            market,
+            side,
+            base,
+            quote,
+            limit,
+            slippage_bps,
+            reduce_only,
+            sub_account,
+            dry_run,
+        } => {
             let direction = if side == Side::Long { Direction::Long } else { Direction::Short };
             let size = match (base, quote) {
                 (Some(b), None) => TradeSize::Base(parse_decimal(&b, 9)?),
                 (None, Some(q)) => TradeSize::Quote(parse_decimal(&q, 6)?),
                 _ => return Err("give exactly one of --base or --quote".into()),
             };
-            let limit_price = match limit {
-                Some(text) => parse_decimal(&text, 6)?,
-                None if direction == Direction::Long => u64::MAX,
-                None => 0,
-            };
             let markets = fetch_markets(t).await.map_err(send)?;
             let snapshot =
                 markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
             let preview =
                 preview_trade(&snapshot.market, direction, size).map_err(|e| format!("preview: {e}"))?;
+            // Without --limit, the fill may be at most --slippage-bps worse
+            // than the previewed average price.
+            let limit_price = match limit {
+                Some(text) => parse_decimal(&text, 6)?,
+                None => {
+                    let slack = (preview.average_price.saturating_mul(slippage_bps as u64) / 10_000).max(1);
+                    match direction {
+                        Direction::Long => preview.average_price.saturating_add(slack),
+                        Direction::Short => preview.average_price.saturating_sub(slack),
+                    }
+                }
+            };
             if dry_run {
                 let value = json!({ "base": preview.base, "quote": preview.quote, "average_price": preview.average_price,
                     "fee": preview.fee, "mark_after": preview.mark_after, "impact_bps": preview.impact_bps });
@@ -517,7 +537,7 @@ fn source(text: &str) -> Result<OracleSource, String> {
 
 fn feed_id(text: &str) -> Result<[u8; 32], String> {
     let hex = text.trim_start_matches("0x");
-    if hex.len() != 64 {
+    if hex.len() != 64 || !hex.is_ascii() {
         return Err(format!("feed id '{text}' must be 32 bytes of hex"));
     }
     let mut out = [0u8; 32];

@@ -124,8 +124,11 @@ pub enum LocalCommand {
         #[arg(long)]
         confidence: Option<String>,
     },
-    /// Move the cluster clock forward.
-    Advance { seconds: u64 },
+    /// Move the cluster clock forward (at most a year at a time).
+    Advance {
+        #[arg(value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+        seconds: u64,
+    },
 }
 
 #[derive(Args)]
@@ -197,9 +200,13 @@ pub enum TraderCommand {
         /// Size in USDC notional.
         #[arg(long)]
         quote: Option<String>,
-        /// Worst average price in USDC (default: none).
+        /// Worst average price in USDC (default: the preview's price, less
+        /// --slippage-bps).
         #[arg(long)]
         limit: Option<String>,
+        /// Slippage allowed against the previewed price when --limit is not given, bps.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=5_000))]
+        slippage_bps: u16,
         #[arg(long)]
         reduce_only: bool,
         #[arg(long, default_value_t = 0)]

@@ -48,6 +48,10 @@ pub struct KeeperStats {
     pub sweeps: u64,
     /// Actions another keeper did first (the program refused ours).
     pub races_lost: u64,
+    /// Actions the program refused for now for a reason that time or the
+    /// account's owner must resolve (a claim to apply first, an account of
+    /// the keeper's own owner); skipped until the next index refresh.
+    pub waiting: u64,
     pub errors: u64,
 }
 
@@ -57,12 +61,21 @@ pub struct Keeper {
     account: Pubkey,
     config: KeeperConfig,
     index: Vec<Pubkey>,
+    /// Accounts whose last action was refused for a lasting reason.
+    skip: std::collections::BTreeSet<Pubkey>,
     pub stats: KeeperStats,
 }
 
 impl Keeper {
     pub fn new(wallet: Keypair, account: Pubkey, config: KeeperConfig) -> Self {
-        Keeper { wallet, account, config, index: Vec::new(), stats: KeeperStats::default() }
+        Keeper {
+            wallet,
+            account,
+            config,
+            index: Vec::new(),
+            skip: Default::default(),
+            stats: KeeperStats::default(),
+        }
     }
 
     pub fn account(&self) -> Pubkey {
@@ -88,6 +101,7 @@ impl Keeper {
         delta.bankruptcies_resolved -= before.bankruptcies_resolved;
         delta.sweeps -= before.sweeps;
         delta.races_lost -= before.races_lost;
+        delta.waiting -= before.waiting;
         delta.errors -= before.errors;
         Ok(delta)
     }
@@ -96,6 +110,7 @@ impl Keeper {
     pub async fn refresh_index<T: Transport>(&mut self, transport: &mut T) -> ClientResult<()> {
         let accounts = transport.program_accounts(TraderAccount::DISCRIMINATOR).await?;
         self.index = accounts.into_iter().map(|(address, _)| address).collect();
+        self.skip.clear();
         Ok(())
     }
 
@@ -134,10 +149,21 @@ impl Keeper {
         // Candidates, riskiest (largest shortfall below maintenance) first.
         let mut candidates = Vec::new();
         for address in self.index.clone() {
-            if address == self.account {
+            if address == self.account || self.skip.contains(&address) {
                 continue;
             }
-            let Some(trader) = crate::valuation::fetch_trader(transport, &address).await? else { continue };
+            let trader = match crate::valuation::fetch_trader(transport, &address).await {
+                Ok(Some(trader)) => trader,
+                Ok(None) => continue,
+                Err(e) => {
+                    self.failed("read trader account", &e);
+                    continue;
+                }
+            };
+            // The program refuses a liquidation by the liquidatee's own owner.
+            if trader.owner == self.wallet.pubkey() {
+                continue;
+            }
             if !trader.has_base() {
                 continue;
             }
@@ -152,7 +178,9 @@ impl Keeper {
         candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
         for (_, address) in candidates {
             for step in 0..self.config.max_steps_per_account {
-                let Some(trader) = crate::valuation::fetch_trader(transport, &address).await? else { break };
+                let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
+                    break;
+                };
                 let Ok(Some(market_index)) = book.riskiest_market(&trader) else { break };
                 let Some(snapshot) = markets.iter().find(|m| m.index() == market_index) else { break };
                 let remaining: Vec<Pubkey> = trader
@@ -182,6 +210,11 @@ impl Keeper {
                         }
                         break;
                     }
+                    Err(e) if e.is(VammError::SelfLiquidation) => {
+                        self.stats.waiting += 1;
+                        self.skip.insert(address);
+                        break;
+                    }
                     Err(e) => {
                         self.failed("liquidate", &e);
                         break;
@@ -195,7 +228,17 @@ impl Keeper {
     async fn resolve_bankruptcies<T: Transport>(&mut self, transport: &mut T) -> ClientResult<()> {
         let mint = crate::valuation::fetch_exchange(transport).await?.collateral_mint;
         for address in self.index.clone() {
-            let Some(trader) = crate::valuation::fetch_trader(transport, &address).await? else { continue };
+            if self.skip.contains(&address) {
+                continue;
+            }
+            let trader = match crate::valuation::fetch_trader(transport, &address).await {
+                Ok(Some(trader)) => trader,
+                Ok(None) => continue,
+                Err(e) => {
+                    self.failed("read trader account", &e);
+                    continue;
+                }
+            };
             if trader.has_base() {
                 continue;
             }
@@ -208,6 +251,11 @@ impl Keeper {
                         info!(account = %address, market = position.market_index, loss = position.unpaid_loss, "bankruptcy resolved");
                     }
                     Err(e) if e.is(VammError::NoBadDebt) => self.stats.races_lost += 1,
+                    // The owner must first collect a claim elsewhere.
+                    Err(e) if e.is(VammError::ClaimsOutstanding) => {
+                        self.stats.waiting += 1;
+                        self.skip.insert(address);
+                    }
                     Err(e) => self.failed("resolve_bankruptcy", &e),
                 }
             }
@@ -261,20 +309,40 @@ pub async fn run<T: Transport>(
     summary_every: u64,
 ) -> ClientResult<()> {
     let mut ticker = tokio::time::interval(interval);
+    // A slow pass delays the next one instead of bunching passes up.
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // One listener for the whole run, so a Ctrl-C during a pass is not lost.
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut shutdown => {
                 info!(stats = ?keeper.stats, "keeper stopping");
                 return Ok(());
             }
             _ = ticker.tick() => {
-                if let Err(e) = keeper.tick(transport).await {
-                    keeper.stats.errors += 1;
-                    warn!(error = %e, "tick failed");
+                let outcome = {
+                    let pass = keeper.tick(transport);
+                    tokio::pin!(pass);
+                    tokio::select! {
+                        _ = &mut shutdown => None,
+                        result = &mut pass => Some(result),
+                    }
+                };
+                match outcome {
+                    None => {
+                        info!(stats = ?keeper.stats, "keeper stopping mid-pass");
+                        return Ok(());
+                    }
+                    Some(Err(e)) => {
+                        keeper.stats.errors += 1;
+                        warn!(error = %e, "tick failed");
+                    }
+                    Some(Ok(_)) => {}
                 }
                 if keeper.stats.ticks.is_multiple_of(summary_every.max(1)) {
                     let s = keeper.stats;
-                    info!(ticks = s.ticks, funding = s.funding_settled, liquidations = s.liquidations, bankruptcies = s.bankruptcies_resolved, sweeps = s.sweeps, races_lost = s.races_lost, errors = s.errors, "keeper summary");
+                    info!(ticks = s.ticks, funding = s.funding_settled, liquidations = s.liquidations, bankruptcies = s.bankruptcies_resolved, sweeps = s.sweeps, waiting = s.waiting, races_lost = s.races_lost, errors = s.errors, "keeper summary");
                 }
             }
         }

@@ -171,7 +171,9 @@ impl World {
             started,
         };
         for (index, spec) in specs.iter().enumerate() {
-            world.list_market(&admin, index as u16, spec).await?;
+            // List at the path's first price (a CSV may start anywhere).
+            let price = world.prices[0][index];
+            world.list_market(&admin, index as u16, spec, price).await?;
         }
         // Insurance stakers.
         for amount in [20_000 * USDC, 5_000 * USDC] {
@@ -212,7 +214,13 @@ impl World {
         Ok(world)
     }
 
-    async fn list_market(&mut self, admin: &Keypair, index: u16, spec: &MarketSpec) -> Result<(), String> {
+    async fn list_market(
+        &mut self,
+        admin: &Keypair,
+        index: u16,
+        spec: &MarketSpec,
+        price: u64,
+    ) -> Result<(), String> {
         let oracle = |rng: &mut Rng, source, tag: u8| {
             let mut feed_id = [tag; 32];
             feed_id[0] = index as u8;
@@ -221,7 +229,7 @@ impl World {
         let primary = oracle(&mut self.rng, spec.primary, 0xA1);
         let secondary = spec.secondary.map(|s| oracle(&mut self.rng, s, 0xB2));
         self.markets.push(SimMarket { name: spec.name.to_string(), primary, secondary });
-        self.publish(index as usize, spec.price);
+        self.publish(index as usize, price);
         let mut name = [0u8; 16];
         name[..spec.name.len()].copy_from_slice(spec.name.as_bytes());
         let params = CreateMarketParams {
@@ -235,8 +243,8 @@ impl World {
             max_confidence_bps: 100,
             consensus_band_bps: 100,
             sqrt_k: spec.depth * BASE as u128,
-            min_price: spec.price / 5,
-            max_price: spec.price * 5,
+            min_price: price / 5,
+            max_price: price * 5,
             initial_ratio: 100_000,
             maintenance_ratio: 50_000,
             imf_factor: 100,
@@ -488,7 +496,14 @@ impl World {
                 .flat_map(|t| t.positions.iter())
                 .filter(|pos| pos.is_open() && pos.market_index == m.market_index)
                 .fold((0, 0), |(l, s), pos| if pos.base > 0 { (l + pos.base, s) } else { (l, s + pos.base) });
-            mirrors &= long == m.amm.base_long && short == m.amm.base_short;
+            let claims: u64 = traders
+                .iter()
+                .flat_map(|t| t.positions.iter())
+                .filter(|pos| pos.is_open() && pos.market_index == m.market_index)
+                .map(|pos| pos.pending_profit)
+                .sum();
+            mirrors &=
+                long == m.amm.base_long && short == m.amm.base_short && claims == m.pools.unpaid_profit;
             let gaps: Vec<f64> = self.history.mark[i]
                 .iter()
                 .zip(&self.history.oracle[i])

@@ -145,6 +145,17 @@ async fn bankruptcy_waits_for_claims_in_other_markets() {
     let fund_before = env.exchange_state().await.insurance.balance;
     assert_error(env.resolve_bankruptcy(&gambler.account, sol).await, VammError::ClaimsOutstanding);
     assert_eq!(env.exchange_state().await.insurance.balance, fund_before, "the fund paid nothing");
+    // A keeper counts the account as waiting, not as an error, and does not
+    // resend until its next index refresh.
+    let mut keeper = vamm_client::keeper::Keeper::new(
+        keeper.owner.insecure_clone(),
+        keeper.account,
+        vamm_client::keeper::KeeperConfig::default(),
+    );
+    let first = keeper.tick(&mut env.rt).await.unwrap();
+    assert_eq!((first.waiting, first.errors), (1, 0), "{first:?}");
+    let second = keeper.tick(&mut env.rt).await.unwrap();
+    assert_eq!((second.waiting, second.errors), (0, 0), "{second:?}");
     env.check_invariants().await;
 }
 

@@ -92,12 +92,20 @@ impl LocalRuntime {
                 });
             }
         }
-        Ok(LocalState { unix_timestamp: self.now, accounts })
+        let clock: Clock =
+            self.ctx.banks_client.get_sysvar().await.map_err(|e| ClientError::Transport(e.to_string()))?;
+        Ok(LocalState { unix_timestamp: self.now, slot: clock.slot, accounts })
     }
 
     /// A runtime holding a saved local cluster's accounts, at its clock.
     pub async fn restore(state: &LocalState) -> ClientResult<Self> {
         let mut runtime = LocalRuntime::start(state.unix_timestamp).await;
+        let clock: Clock =
+            runtime.ctx.banks_client.get_sysvar().await.map_err(|e| ClientError::Transport(e.to_string()))?;
+        if state.slot > clock.slot {
+            runtime.ctx.warp_to_slot(state.slot).map_err(|e| ClientError::Transport(format!("{e:?}")))?;
+            runtime.set_time(state.unix_timestamp).await;
+        }
         for saved in &state.accounts {
             let parse = |text: &str| {
                 text.parse::<Pubkey>().map_err(|_| ClientError::Transport(format!("bad address {text}")))
@@ -240,6 +248,8 @@ impl LocalRuntime {
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub struct LocalState {
     pub unix_timestamp: i64,
+    #[serde(default)]
+    pub slot: u64,
     pub accounts: Vec<SavedAccount>,
 }
 

@@ -42,7 +42,10 @@ impl ClientError {
 
     /// A transport failure may succeed when retried; a refusal will not.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ClientError::Transport(_))
+        matches!(
+            self,
+            ClientError::Transport(_) | ClientError::Transaction(TransactionError::BlockhashNotFound)
+        )
     }
 }
 
