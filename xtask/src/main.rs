@@ -23,8 +23,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace this run is for. Read at run time (`cargo run` sets it):
+/// a binary shared through one target directory may have been compiled in
+/// another checkout.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().expect("current directory").join("xtask"));
+    manifest_dir.parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
 #[derive(PartialEq)]

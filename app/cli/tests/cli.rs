@@ -263,9 +263,11 @@ fn the_deploy_step_is_idempotent() {
     ]);
     // The shipped deploy file, with the local mint and only its SOL market
     // (the other oracles are not published here).
-    let shipped =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/deploy.toml"))
-            .unwrap();
+    // At run time: a test binary shared through one target directory may
+    // have been compiled in another checkout.
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let shipped = std::fs::read_to_string(format!("{manifest_dir}/../../migrations/deploy.toml")).unwrap();
     let sol_only: String = shipped.split("\n[[markets]]").take(2).collect::<Vec<_>>().join("\n[[markets]]");
     let config = sol_only.replace("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v", mint);
     let path = local.dir.join("deploy.toml");
