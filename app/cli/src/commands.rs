@@ -372,6 +372,18 @@ async fn trader<T: Transport>(
             t.send(&[ix::close_position(&accounts, params)], &[signer]).await.map_err(send)?;
             print_result(json, json!({ "closed": market }), &format!("closed position in market {market}"));
         }
+        TraderCommand::Settle { market, owner: who, sub_account } => {
+            let who = who.as_deref().map(pubkey).transpose()?.unwrap_or(owner);
+            let account = ix::trader_pda(&who, sub_account);
+            t.send(&[ix::settle_position(&owner, &ix::market_pda(market), &account)], &[signer])
+                .await
+                .map_err(send)?;
+            print_result(
+                json,
+                json!({ "settled": market, "trader_account": account.to_string() }),
+                &format!("settled {account} in market {market}"),
+            );
+        }
         TraderCommand::Show { owner: who, sub_account } => {
             let who = who.as_deref().map(pubkey).transpose()?.unwrap_or(owner);
             show_trader(t, &who, sub_account, json).await?;
@@ -744,6 +756,17 @@ async fn gov<T: Transport>(
                 json,
                 json!({ "market": market, "status": format!("{status:?}") }),
                 &format!("market {market} is now {status:?}"),
+            );
+        }
+        GovCommand::Settle { market } => {
+            let markets = fetch_markets(t).await.map_err(send)?;
+            let snapshot =
+                markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
+            t.send(&[ix::settle_market(&admin, &snapshot.oracles())], &[signer]).await.map_err(send)?;
+            print_result(
+                json,
+                json!({ "market": market, "settled": true }),
+                &format!("market {market} settled"),
             );
         }
         GovCommand::Repeg { market } => {

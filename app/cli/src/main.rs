@@ -227,6 +227,16 @@ pub enum TraderCommand {
         #[arg(long, default_value_t = 0)]
         sub_account: u16,
     },
+    /// Close a position in a settled (delisted) market at its settlement price.
+    Settle {
+        #[arg(long)]
+        market: u16,
+        /// Whose account (default: the signer).
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+    },
     /// Positions with health, entry, mark, oracle and liquidation price.
     Show {
         /// Whose account (default: the signer).
@@ -286,6 +296,11 @@ pub enum GovCommand {
         market: u16,
         #[arg(long, value_enum)]
         status: Status,
+    },
+    /// Delist a paused market at its oracle price (final).
+    Settle {
+        #[arg(long)]
+        market: u16,
     },
     /// Re-centre a market's curve on its oracle (cost paid by its fee pool).
     Repeg {

@@ -187,6 +187,14 @@ fn governance_and_trader_flows_end_to_end() {
     local.ok(&["gov", "repeg", "--market", "0"]);
     let exchange = local.ok(&["gov", "show"]);
     assert_eq!(exchange["markets"][0]["status"], 0);
+
+    // Delisting: pause, settle at the oracle, close the position.
+    local.ok(&["trader", "open", "--market", "0", "--side", "short", "--base", "1"]);
+    local.ok(&["gov", "set-status", "--market", "0", "--status", "paused"]);
+    local.ok(&["gov", "settle", "--market", "0"]);
+    local.ok(&["trader", "settle", "--market", "0"]);
+    let shown = local.ok(&["trader", "show"]);
+    assert!(shown["positions"].as_array().unwrap().iter().all(|p| p["base"] == 0));
 }
 
 #[test]

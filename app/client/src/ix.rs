@@ -363,3 +363,27 @@ pub fn repeg(admin: &Pubkey, m: &MarketOracles) -> Instruction {
         vamm::instruction::Repeg {},
     )
 }
+
+pub fn settle_market(admin: &Pubkey, m: &MarketOracles) -> Instruction {
+    build(
+        vamm::accounts::SettleMarket {
+            admin: *admin,
+            exchange: exchange_pda(),
+            market: m.market,
+            primary_oracle: m.primary,
+            secondary_oracle: m.secondary,
+        },
+        vamm::instruction::SettleMarket {},
+    )
+}
+
+pub fn settle_position(cranker: &Pubkey, market: &Pubkey, trader_account: &Pubkey) -> Instruction {
+    build(
+        vamm::accounts::SettlePosition {
+            cranker: *cranker,
+            market: *market,
+            trader_account: *trader_account,
+        },
+        vamm::instruction::SettlePosition {},
+    )
+}

@@ -46,6 +46,8 @@ pub struct KeeperStats {
     pub liquidations: u64,
     pub bankruptcies_resolved: u64,
     pub sweeps: u64,
+    /// Positions closed in settled (delisted) markets.
+    pub positions_settled: u64,
     /// Actions another keeper did first (the program refused ours).
     pub races_lost: u64,
     /// Actions the program refused for now for a reason that time or the
@@ -93,6 +95,7 @@ impl Keeper {
         let markets = fetch_markets(transport).await?;
         self.settle_funding(transport, &markets, now).await;
         self.liquidate(transport, &markets, now).await?;
+        self.settle_delisted(transport, &markets).await;
         self.resolve_bankruptcies(transport).await?;
         self.sweep(transport, &markets).await;
         let mut delta = self.stats;
@@ -100,6 +103,7 @@ impl Keeper {
         delta.liquidations -= before.liquidations;
         delta.bankruptcies_resolved -= before.bankruptcies_resolved;
         delta.sweeps -= before.sweeps;
+        delta.positions_settled -= before.positions_settled;
         delta.races_lost -= before.races_lost;
         delta.waiting -= before.waiting;
         delta.errors -= before.errors;
@@ -223,6 +227,37 @@ impl Keeper {
             }
         }
         Ok(())
+    }
+
+    /// Closes every position left in a settled market.
+    async fn settle_delisted<T: Transport>(&mut self, transport: &mut T, markets: &[MarketSnapshot]) {
+        let settled: Vec<u16> = markets
+            .iter()
+            .filter(|m| matches!(m.market.status(), Ok(MarketStatus::Settled)))
+            .map(|m| m.index())
+            .collect();
+        if settled.is_empty() {
+            return;
+        }
+        for address in self.index.clone() {
+            let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
+                continue;
+            };
+            for position in
+                trader.positions.iter().filter(|p| p.base != 0 && settled.contains(&p.market_index))
+            {
+                let ix = ix::settle_position(
+                    &self.wallet.pubkey(),
+                    &ix::market_pda(position.market_index),
+                    &address,
+                );
+                match self.send(transport, &[ix]).await {
+                    Ok(()) => self.stats.positions_settled += 1,
+                    Err(e) if e.is(VammError::NoPosition) => self.stats.races_lost += 1,
+                    Err(e) => self.failed("settle_position", &e),
+                }
+            }
+        }
     }
 
     async fn resolve_bankruptcies<T: Transport>(&mut self, transport: &mut T) -> ClientResult<()> {

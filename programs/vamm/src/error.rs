@@ -145,4 +145,8 @@ pub enum VammError {
     OracleJump,
     #[msg("Trade would move the mark too far within one slot")]
     SlotMoveLimitExceeded,
+    #[msg("Only a paused market can be settled")]
+    MarketNotPaused,
+    #[msg("The market is not settled")]
+    MarketNotSettled,
 }

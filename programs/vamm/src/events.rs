@@ -252,3 +252,28 @@ pub struct MarketRepegged {
     pub cost: i64,
     pub fee_pool_after: u64,
 }
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct MarketSettled {
+    pub market_index: u16,
+    /// `PRICE_PRECISION`.
+    pub settlement_price: u64,
+    /// Quote native moved from the fee pool to the PnL pool.
+    pub fee_pool_moved: u64,
+    pub ts: i64,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct PositionSettled {
+    pub market_index: u16,
+    pub trader_account: Pubkey,
+    /// `BASE_PRECISION`.
+    pub base: i64,
+    /// `PRICE_PRECISION`.
+    pub settlement_price: u64,
+    /// Quote native.
+    pub realised_pnl: i64,
+    pub profit_paid: u64,
+}

@@ -120,4 +120,12 @@ pub mod vamm {
     pub fn repeg(ctx: Context<Repeg>) -> Result<()> {
         handle_repeg(ctx)
     }
+
+    pub fn settle_market(ctx: Context<SettleMarket>) -> Result<()> {
+        handle_settle_market(ctx)
+    }
+
+    pub fn settle_position(ctx: Context<SettlePosition>) -> Result<()> {
+        handle_settle_position(ctx)
+    }
 }

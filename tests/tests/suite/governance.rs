@@ -179,3 +179,81 @@ async fn repeg_is_refused_when_the_fee_pool_cannot_pay() {
         VammError::RepegCostExceedsFeePool
     );
 }
+
+#[tokio::test]
+async fn a_settled_market_closes_every_position_at_its_settlement_price() {
+    let (mut env, sol, _) = env_with_guardian().await;
+    let admin = env.admin.insecure_clone();
+    let oracles = env.markets[sol].oracles();
+    let long = env.trader(100_000 * USDC, 10_000 * USDC).await;
+    let short = env.trader(100_000 * USDC, 10_000 * USDC).await;
+    env.open(&long, sol, Direction::Long, TradeSize::Base(30 * BASE)).await.unwrap();
+    env.open(&short, sol, Direction::Short, TradeSize::Base(10 * BASE)).await.unwrap();
+    let cranker = env.wallet();
+    let settle_long = ix::settle_position(&cranker.pubkey(), &oracles.market, &long.account);
+    // Only a paused market settles, only the admin settles it, and nothing
+    // settles before.
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(&[ix::settle_market(&admin.pubkey(), &oracles)], &[&admin]).await,
+        VammError::MarketNotPaused
+    );
+    assert_refused!(
+        env,
+        vec![oracles.market, long.account],
+        env.send(std::slice::from_ref(&settle_long), &[&cranker]).await,
+        VammError::MarketNotSettled
+    );
+    env.send(&[ix::set_market_status(&admin.pubkey(), &oracles.market, MarketStatus::Paused)], &[&admin])
+        .await
+        .unwrap();
+    let stranger = env.wallet();
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(&[ix::settle_market(&stranger.pubkey(), &oracles)], &[&stranger]).await,
+        VammError::NotAdmin
+    );
+    env.advance_time(5).await;
+    env.set_price(sol, 110 * PRICE);
+    env.send(&[ix::settle_market(&admin.pubkey(), &oracles)], &[&admin]).await.unwrap();
+    let market = env.market_state(sol).await;
+    assert_eq!(market.status().unwrap(), MarketStatus::Settled);
+    assert_eq!(market.settlement_price, 110 * PRICE);
+    assert_eq!(market.pools.fee_pool, 0, "the fee pool now backs the claims");
+    // No trading, and no way back.
+    assert_refused!(env, env.watched(&long), env.close(&long, sol, None).await, VammError::MarketNotActive);
+    let resume = ix::set_market_status(&admin.pubkey(), &oracles.market, MarketStatus::Active);
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(&[resume], &[&admin]).await,
+        VammError::InvalidStatusTransition
+    );
+    // Anyone settles any position at 110, with no oracle needed.
+    env.advance_time(600).await;
+    let before = env.trader_state(&long.account).await.position(0).copied().unwrap();
+    env.send(std::slice::from_ref(&settle_long), &[&cranker]).await.unwrap();
+    env.send(&[ix::settle_position(&cranker.pubkey(), &oracles.market, &short.account)], &[&cranker])
+        .await
+        .unwrap();
+    let after =
+        *env.trader_state(&long.account).await.positions.iter().find(|p| p.market_index == 0).unwrap();
+    assert_eq!(after.base, 0);
+    let expected =
+        vamm::math::position::unrealised_pnl(before.base, before.entry_notional, 110 * PRICE).unwrap();
+    assert_eq!(after.realised_pnl - before.realised_pnl, expected);
+    let market = env.market_state(sol).await;
+    assert_eq!((market.amm.base_long, market.amm.base_short), (0, 0));
+    assert_refused!(
+        env,
+        vec![oracles.market, long.account],
+        env.send(&[settle_long], &[&cranker]).await,
+        VammError::NoPosition
+    );
+    // The short's loss is withdrawable-net, valued without any oracle.
+    let short_left = env.trader_state(&short.account).await.collateral;
+    env.withdraw(&short, short_left).await.unwrap();
+    env.check_invariants().await;
+}

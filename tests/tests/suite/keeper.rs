@@ -116,3 +116,28 @@ async fn sandbox_short_scenario_conserves_the_vault() {
     println!("{report}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn keeper_closes_positions_left_in_a_delisted_market() {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    let traders =
+        [env.trader(10_000 * USDC, 1_000 * USDC).await, env.trader(10_000 * USDC, 1_000 * USDC).await];
+    env.open(&traders[0], sol, Direction::Long, TradeSize::Base(3 * BASE)).await.unwrap();
+    env.open(&traders[1], sol, Direction::Short, TradeSize::Base(2 * BASE)).await.unwrap();
+    let admin = env.admin.insecure_clone();
+    let oracles = env.markets[sol].oracles();
+    env.send(
+        &[ix::set_market_status(&admin.pubkey(), &oracles.market, vamm::state::MarketStatus::Paused)],
+        &[&admin],
+    )
+    .await
+    .unwrap();
+    env.send(&[ix::settle_market(&admin.pubkey(), &oracles)], &[&admin]).await.unwrap();
+    let mut keeper = keeper(&mut env).await;
+    let done = keeper.tick(&mut env.rt).await.unwrap();
+    assert_eq!(done.positions_settled, 2, "{done:?}");
+    let market = env.market_state(sol).await;
+    assert_eq!((market.amm.base_long, market.amm.base_short), (0, 0));
+    env.check_invariants().await;
+}

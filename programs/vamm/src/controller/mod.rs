@@ -6,4 +6,5 @@ pub mod funding;
 pub mod liquidation;
 pub mod price_book;
 pub mod settlement;
+pub mod settlement_close;
 pub mod trade;

@@ -6,7 +6,7 @@ use crate::controller::settlement::unsettled_funding;
 use crate::error::VammError;
 use crate::math::margin::{AccountMargin, MarginParams, PositionRisk};
 use crate::oracle::{market_price, MarketPrice};
-use crate::state::{Market, Position, TraderAccount};
+use crate::state::{Market, MarketStatus, Position, TraderAccount};
 use anchor_lang::prelude::*;
 
 struct Entry {
@@ -45,6 +45,9 @@ impl PriceBook {
     /// Adds a market with the outcome of reading its oracle. Call it again
     /// after the market's funding indices move.
     pub fn insert(&mut self, market: &Market, price: Result<u64>) {
+        // A settled market is valued at its settlement price, oracle or not.
+        let price =
+            if market.status == MarketStatus::Settled as u8 { Ok(market.settlement_price) } else { price };
         self.entries.retain(|e| e.market_index != market.market_index);
         self.entries.push(Entry {
             market_index: market.market_index,

@@ -307,7 +307,10 @@ pub struct Market {
     pub bump: u8,
     pub padding: [u8; 4],
     pub slot_breaker: SlotBreaker,
-    pub reserved: [u8; 240],
+    /// Price every position settles at once the market is `Settled`,
+    /// `PRICE_PRECISION` (0 before).
+    pub settlement_price: u64,
+    pub reserved: [u8; 232],
 }
 
 impl Market {

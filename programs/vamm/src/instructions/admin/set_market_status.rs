@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 
 /// Moves a market between `Active`, `ReduceOnly` and `Paused`. The admin
 /// may make any of these moves; the guardian may only pause. `Settled` is
-/// final and set by the settlement procedure, not here.
+/// final and reached only through `settle_market`.
 #[derive(Accounts)]
 pub struct SetMarketStatus<'info> {
     /// The admin, or the guardian (pause only).

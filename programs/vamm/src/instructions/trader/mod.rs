@@ -4,6 +4,7 @@ pub mod create_trader_account;
 pub mod deposit;
 pub mod open_position;
 pub mod set_delegate;
+pub mod settle_position;
 pub mod trade_accounts;
 pub mod withdraw;
 
@@ -13,5 +14,6 @@ pub use create_trader_account::*;
 pub use deposit::*;
 pub use open_position::*;
 pub use set_delegate::*;
+pub use settle_position::*;
 pub use trade_accounts::*;
 pub use withdraw::*;
