@@ -608,60 +608,6 @@ pub fn market_params(
     Ok((params, pubkey(&file.primary_oracle)?, secondary))
 }
 
-/// A parameter update in on-chain units (bps, ppm, quote native); fields
-/// left out keep their value.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ParamsFile {
-    pub max_staleness_secs: Option<u32>,
-    pub max_confidence_bps: Option<u16>,
-    pub consensus_band_bps: Option<u16>,
-    pub initial_ratio: Option<u32>,
-    pub maintenance_ratio: Option<u32>,
-    pub imf_factor: Option<u32>,
-    pub mark_oracle_band_bps: Option<u16>,
-    pub max_oracle_jump_bps: Option<u16>,
-    pub max_slot_move_bps: Option<u16>,
-    pub max_open_interest: Option<u64>,
-    pub max_position_notional: Option<u64>,
-    pub taker_fee_bps: Option<u16>,
-    pub insurance_share_bps: Option<u16>,
-    pub pnl_pool_share_bps: Option<u16>,
-    pub fee_pool_share_bps: Option<u16>,
-    pub max_funding_rate_bps: Option<u16>,
-    pub liquidation_fee_bps: Option<u16>,
-    pub liquidator_share_bps: Option<u16>,
-    pub max_liquidation_fraction_bps: Option<u16>,
-    pub liquidation_buffer_ratio: Option<u32>,
-}
-
-impl ParamsFile {
-    fn into_update(self) -> MarketParamsUpdate {
-        MarketParamsUpdate {
-            max_staleness_secs: self.max_staleness_secs,
-            max_confidence_bps: self.max_confidence_bps,
-            consensus_band_bps: self.consensus_band_bps,
-            initial_ratio: self.initial_ratio,
-            maintenance_ratio: self.maintenance_ratio,
-            imf_factor: self.imf_factor,
-            mark_oracle_band_bps: self.mark_oracle_band_bps,
-            max_oracle_jump_bps: self.max_oracle_jump_bps,
-            max_slot_move_bps: self.max_slot_move_bps,
-            max_open_interest: self.max_open_interest,
-            max_position_notional: self.max_position_notional,
-            taker_fee_bps: self.taker_fee_bps,
-            insurance_share_bps: self.insurance_share_bps,
-            pnl_pool_share_bps: self.pnl_pool_share_bps,
-            fee_pool_share_bps: self.fee_pool_share_bps,
-            max_funding_rate_bps: self.max_funding_rate_bps,
-            liquidation_fee_bps: self.liquidation_fee_bps,
-            liquidator_share_bps: self.liquidator_share_bps,
-            max_liquidation_fraction_bps: self.max_liquidation_fraction_bps,
-            liquidation_buffer_ratio: self.liquidation_buffer_ratio,
-        }
-    }
-}
-
 /// A deploy file: the collateral mint and the markets to list.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -731,9 +677,9 @@ async fn gov<T: Transport>(
         GovCommand::UpdateParams { market, config } => {
             let text = std::fs::read_to_string(&config)
                 .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
-            let update: ParamsFile =
+            // On-chain units (bps, ppm, quote native); fields left out keep their value.
+            let update: MarketParamsUpdate =
                 toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
-            let update = update.into_update();
             t.send(&[ix::update_market_params(&admin, &ix::market_pda(market), update)], &[signer])
                 .await
                 .map_err(send)?;

@@ -8,6 +8,7 @@ use anchor_lang::prelude::*;
 /// New values for a market's tunable parameters; `None` keeps the current
 /// value. Units and bounds as in `CreateMarketParams`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(deny_unknown_fields))]
 pub struct MarketParamsUpdate {
     pub max_staleness_secs: Option<u32>,
     pub max_confidence_bps: Option<u16>,
