@@ -9,7 +9,6 @@
 pub mod checks;
 pub use vamm_client::{ix, oracle_accounts as oracle};
 
-use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 use solana_account::Account;
 use solana_instruction::error::InstructionError;
 use solana_instruction::Instruction;
@@ -196,29 +195,8 @@ impl TestEnv {
     /// Publishes `price` (`PRICE_PRECISION`) on one oracle at the current
     /// time with a confidence of 0.05%.
     pub fn publish(&mut self, oracle: &OracleHandle, price: u64) {
-        let confidence = price / 2_000;
-        match oracle.source {
-            OracleSource::Pyth => self.write_pyth(
-                &oracle.address,
-                PythUpdate {
-                    feed_id: oracle.feed_id,
-                    price,
-                    confidence,
-                    publish_time: self.now,
-                    verification: VerificationLevel::Full,
-                },
-            ),
-            OracleSource::Switchboard => self.write_switchboard(
-                &oracle.address,
-                SwitchboardUpdate {
-                    feed_hash: oracle.feed_id,
-                    price,
-                    std_dev: confidence,
-                    timestamp: self.now,
-                    slot: 1,
-                },
-            ),
-        }
+        let account = oracle::price_account(oracle.source, oracle.feed_id, price, price / 2_000, self.now);
+        self.write_account(&oracle.address, account);
     }
 
     /// Publishes `price` on every oracle of the market.
@@ -565,14 +543,7 @@ impl TestEnv {
     /// (`PRICE_PRECISION`), as an arbitrageur would.
     pub async fn align_mark(&mut self, arb: &Trader, market: usize, oracle: u64) -> TxResult {
         let state = self.market_state(market).await;
-        let curve = state.amm.curve();
-        let target = curve.base_reserve_at_price(oracle).unwrap();
-        let x = curve.base_reserve;
-        let (direction, size) = if target > x {
-            (vamm::math::amm::Direction::Short, (target - x) as u64)
-        } else {
-            (vamm::math::amm::Direction::Long, (x - target) as u64)
-        };
+        let (direction, size) = state.amm.curve().trade_toward(oracle).unwrap();
         if size < BASE / 1_000 {
             return Ok(());
         }

@@ -5,7 +5,6 @@ use crate::{
     Cli, Command, Commitment, GovCommand, KeeperCommand, LocalCommand, SandboxArgs, Side, Status,
     TraderCommand,
 };
-use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 use serde::Deserialize;
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
@@ -19,10 +18,13 @@ use vamm::instructions::{ClosePositionParams, CreateMarketParams, MarketParamsUp
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::state::{MarketStatus, OracleSource};
 use vamm_client::keeper::{Keeper, KeeperConfig};
-use vamm_client::oracle_accounts::{pyth_account, switchboard_account, PythUpdate, SwitchboardUpdate};
+use vamm_client::oracle_accounts::price_account;
 use vamm_client::preview::{liquidation_price, preview_trade};
 use vamm_client::transport::local::LocalState;
-use vamm_client::valuation::{account_health, fetch_exchange, fetch_markets, fetch_trader, price_book};
+use vamm_client::valuation::{
+    account_health, fetch_exchange, fetch_markets, fetch_trader, price_book, remaining_accounts,
+    trade_accounts,
+};
 use vamm_client::{decode, ix, LocalRuntime, RpcTransport, Transport};
 
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -134,22 +136,7 @@ async fn local(
             let confidence =
                 confidence.as_deref().map(|c| parse_decimal(c, 6)).transpose()?.unwrap_or(price / 2_000);
             let now = rt.now();
-            let account = match source(&kind)? {
-                OracleSource::Pyth => pyth_account(&PythUpdate {
-                    feed_id: feed_id(&feed)?,
-                    price,
-                    confidence,
-                    publish_time: now,
-                    verification: VerificationLevel::Full,
-                }),
-                OracleSource::Switchboard => switchboard_account(&SwitchboardUpdate {
-                    feed_hash: feed_id(&feed)?,
-                    price,
-                    std_dev: confidence,
-                    timestamp: now,
-                    slot: 1,
-                }),
-            };
+            let account = price_account(source(&kind)?, feed_id(&feed)?, price, confidence, now);
             rt.write_account(&address, account);
             print_result(
                 json,
@@ -278,11 +265,7 @@ async fn trader<T: Transport>(
                 .map_err(send)?
                 .ok_or("no trader account: run `vamm trader create-account`")?;
             let markets = fetch_markets(t).await.map_err(send)?;
-            let remaining: Vec<Pubkey> = state
-                .open_positions()
-                .filter_map(|p| markets.iter().find(|m| m.index() == p.market_index))
-                .flat_map(|m| m.valuation_accounts())
-                .collect();
+            let remaining = remaining_accounts(&state, &markets, None);
             t.send(&[ix::withdraw(&owner, &account, &destination, &mint, amount, &remaining)], &[signer])
                 .await
                 .map_err(send)?;
@@ -347,7 +330,7 @@ async fn trader<T: Transport>(
                 .await
                 .map_err(send)?
                 .ok_or("no trader account: run `vamm trader create-account`")?;
-            let accounts = trade_accounts(&owner, account, market, &markets, &state)?;
+            let accounts = order_accounts(&owner, account, market, &markets, &state)?;
             let params = OpenPositionParams { direction, size, limit_price, reduce_only };
             t.send(&[ix::open_position(&accounts, params)], &[signer]).await.map_err(send)?;
             print_result(
@@ -364,7 +347,7 @@ async fn trader<T: Transport>(
             let markets = fetch_markets(t).await.map_err(send)?;
             let account = ix::trader_pda(&owner, sub_account);
             let state = fetch_trader(t, &account).await.map_err(send)?.ok_or("no trader account")?;
-            let accounts = trade_accounts(&owner, account, market, &markets, &state)?;
+            let accounts = order_accounts(&owner, account, market, &markets, &state)?;
             let params = ClosePositionParams {
                 base_amount: base.as_deref().map(|b| parse_decimal(b, 9)).transpose()?,
                 limit_price: limit.as_deref().map(|l| parse_decimal(l, 6)).transpose()?,
@@ -392,7 +375,8 @@ async fn trader<T: Transport>(
     Ok(())
 }
 
-fn trade_accounts(
+/// The order accounts for `account` in market `market`.
+fn order_accounts(
     owner: &Pubkey,
     account: Pubkey,
     market: u16,
@@ -400,21 +384,7 @@ fn trade_accounts(
     state: &vamm::state::TraderAccount,
 ) -> Result<ix::TradeAccounts, String> {
     let snapshot = markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
-    let oracles = snapshot.oracles();
-    let remaining = state
-        .open_positions()
-        .filter(|p| p.market_index != market)
-        .filter_map(|p| markets.iter().find(|m| m.index() == p.market_index))
-        .flat_map(|m| m.valuation_accounts())
-        .collect();
-    Ok(ix::TradeAccounts {
-        authority: *owner,
-        market: snapshot.address,
-        trader_account: account,
-        primary_oracle: oracles.primary,
-        secondary_oracle: oracles.secondary,
-        remaining,
-    })
+    Ok(trade_accounts(*owner, account, snapshot, markets, state))
 }
 
 async fn show_trader<T: Transport>(

@@ -187,12 +187,7 @@ impl Keeper {
                 };
                 let Ok(Some(market_index)) = book.riskiest_market(&trader) else { break };
                 let Some(snapshot) = markets.iter().find(|m| m.index() == market_index) else { break };
-                let remaining: Vec<Pubkey> = trader
-                    .open_positions()
-                    .filter(|p| p.market_index != market_index)
-                    .filter_map(|p| markets.iter().find(|m| m.index() == p.market_index))
-                    .flat_map(|m| m.valuation_accounts())
-                    .collect();
+                let remaining = crate::valuation::remaining_accounts(&trader, markets, Some(market_index));
                 let params = LiquidateParams { max_base: None, riskiest_first: true };
                 let ix = ix::liquidate(
                     &self.wallet.pubkey(),

@@ -6,6 +6,7 @@ use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, Ve
 use solana_account::Account;
 use switchboard_on_demand::{Discriminator as _, PullFeedAccountData};
 use vamm::oracle::switchboard;
+use vamm::state::OracleSource;
 
 /// Pyth prices in tests use exponent -8, as Pyth's crypto feeds do.
 pub const PYTH_EXPONENT: i32 = -8;
@@ -83,6 +84,34 @@ pub fn switchboard_account(update: &SwitchboardUpdate) -> Account {
         owner: switchboard_on_demand::ON_DEMAND_MAINNET_PID.to_bytes().into(),
         executable: false,
         rent_epoch: 0,
+    }
+}
+
+/// A fully verified update of `source` for `feed_id` at `price` with
+/// `confidence` (both `PRICE_PRECISION`), published at `publish_ts`: what
+/// an oracle publisher writes.
+pub fn price_account(
+    source: OracleSource,
+    feed_id: [u8; 32],
+    price: u64,
+    confidence: u64,
+    publish_ts: i64,
+) -> Account {
+    match source {
+        OracleSource::Pyth => pyth_account(&PythUpdate {
+            feed_id,
+            price,
+            confidence,
+            publish_time: publish_ts,
+            verification: VerificationLevel::Full,
+        }),
+        OracleSource::Switchboard => switchboard_account(&SwitchboardUpdate {
+            feed_hash: feed_id,
+            price,
+            std_dev: confidence,
+            timestamp: publish_ts,
+            slot: 1,
+        }),
     }
 }
 

@@ -78,6 +78,42 @@ impl MarketSnapshot {
     }
 }
 
+/// The market and oracle accounts of every market `trader` holds a
+/// position or claim in, except `except`: the remaining accounts that let
+/// the program value the account.
+pub fn remaining_accounts(
+    trader: &TraderAccount,
+    markets: &[MarketSnapshot],
+    except: Option<u16>,
+) -> Vec<Pubkey> {
+    trader
+        .open_positions()
+        .filter(|p| Some(p.market_index) != except)
+        .filter_map(|p| markets.iter().find(|m| m.index() == p.market_index))
+        .flat_map(|m| m.valuation_accounts())
+        .collect()
+}
+
+/// The accounts of an order by `authority` for `trader_account` (holding
+/// `trader`) in `market`.
+pub fn trade_accounts(
+    authority: Pubkey,
+    trader_account: Pubkey,
+    market: &MarketSnapshot,
+    markets: &[MarketSnapshot],
+    trader: &TraderAccount,
+) -> ix::TradeAccounts {
+    let oracles = market.oracles();
+    ix::TradeAccounts {
+        authority,
+        market: market.address,
+        trader_account,
+        primary_oracle: oracles.primary,
+        secondary_oracle: oracles.secondary,
+        remaining: remaining_accounts(trader, markets, Some(market.index())),
+    }
+}
+
 pub async fn fetch_exchange<T: Transport>(transport: &mut T) -> ClientResult<Exchange> {
     let account = transport
         .account(&ix::exchange_pda())

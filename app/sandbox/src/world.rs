@@ -5,7 +5,6 @@ use crate::prices::{from_csv, random_walk, WalkParams};
 use crate::report::{Conservation, History, MarketReport, Report};
 use crate::rng::Rng;
 use crate::SandboxConfig;
-use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
@@ -16,8 +15,8 @@ use vamm::math::amm::{Direction, TradeSize};
 use vamm::math::position::unrealised_pnl;
 use vamm::state::OracleSource;
 use vamm_client::keeper::{Keeper, KeeperConfig};
-use vamm_client::oracle_accounts::{pyth_account, switchboard_account, PythUpdate, SwitchboardUpdate};
-use vamm_client::valuation::{fetch_exchange, fetch_markets, fetch_trader, MarketSnapshot};
+use vamm_client::oracle_accounts::price_account;
+use vamm_client::valuation::{fetch_exchange, fetch_markets, fetch_trader, trade_accounts, MarketSnapshot};
 use vamm_client::{ix, ClientError, LocalRuntime, Transport};
 
 /// 2026-01-01T00:00:00Z.
@@ -273,23 +272,7 @@ impl World {
         let now = self.rt.now();
         let m = &self.markets[market];
         for oracle in std::iter::once(m.primary).chain(m.secondary) {
-            let confidence = price / 4_000;
-            let account = match oracle.source {
-                OracleSource::Pyth => pyth_account(&PythUpdate {
-                    feed_id: oracle.feed_id,
-                    price,
-                    confidence,
-                    publish_time: now,
-                    verification: VerificationLevel::Full,
-                }),
-                OracleSource::Switchboard => switchboard_account(&SwitchboardUpdate {
-                    feed_hash: oracle.feed_id,
-                    price,
-                    std_dev: confidence,
-                    timestamp: now,
-                    slot: 1,
-                }),
-            };
+            let account = price_account(oracle.source, oracle.feed_id, price, price / 4_000, now);
             self.rt.write_account(&oracle.address, account);
         }
     }
@@ -394,11 +377,11 @@ impl World {
                 Intent::Open(direction, size) => {
                     let limit_price = if direction == Direction::Long { u64::MAX } else { 0 };
                     let params = OpenPositionParams { direction, size, limit_price, reduce_only: false };
-                    let accounts = trade_accounts(&owner, account, &markets[market], markets, &state);
+                    let accounts = trade_accounts(owner.pubkey(), account, &markets[market], markets, &state);
                     self.rt.send(&[ix::open_position(&accounts, params)], &[&owner]).await
                 }
                 Intent::Close => {
-                    let accounts = trade_accounts(&owner, account, &markets[market], markets, &state);
+                    let accounts = trade_accounts(owner.pubkey(), account, &markets[market], markets, &state);
                     let params = ClosePositionParams { base_amount: None, limit_price: None };
                     self.rt.send(&[ix::close_position(&accounts, params)], &[&owner]).await
                 }
@@ -421,18 +404,13 @@ impl World {
             if mark.abs_diff(row[i]) * 10_000 <= row[i] * 5 {
                 continue;
             }
-            let target = curve.base_reserve_at_price(row[i]).map_err(|e| e.to_string())?;
-            let (direction, size) = if target > curve.base_reserve {
-                (Direction::Short, target - curve.base_reserve)
-            } else {
-                (Direction::Long, curve.base_reserve - target)
-            };
-            let size = size.min(u64::MAX as u128) as u64;
+            let (direction, size) = curve.trade_toward(row[i]).map_err(|e| e.to_string())?;
             if size == 0 {
                 continue;
             }
             let owner = self.arbitrageur.owner.insecure_clone();
-            let accounts = trade_accounts(&owner, self.arbitrageur.account, snapshot, markets, &state);
+            let accounts =
+                trade_accounts(owner.pubkey(), self.arbitrageur.account, snapshot, markets, &state);
             let limit_price = if direction == Direction::Long { u64::MAX } else { 0 };
             let params = OpenPositionParams {
                 direction,
@@ -584,31 +562,5 @@ impl World {
             conservation,
             wall_clock_secs: self.started.elapsed().as_secs_f64(),
         })
-    }
-}
-
-/// Trade accounts for `owner`'s account in `market`, with every other
-/// market it holds as remaining accounts.
-fn trade_accounts(
-    owner: &Keypair,
-    account: Pubkey,
-    market: &MarketSnapshot,
-    markets: &[MarketSnapshot],
-    state: &vamm::state::TraderAccount,
-) -> ix::TradeAccounts {
-    let oracles = market.oracles();
-    let remaining = state
-        .open_positions()
-        .filter(|p| p.market_index != market.index())
-        .filter_map(|p| markets.iter().find(|m| m.index() == p.market_index))
-        .flat_map(|m| m.valuation_accounts())
-        .collect();
-    ix::TradeAccounts {
-        authority: owner.pubkey(),
-        market: market.address,
-        trader_account: account,
-        primary_oracle: oracles.primary,
-        secondary_oracle: oracles.secondary,
-        remaining,
     }
 }

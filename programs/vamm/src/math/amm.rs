@@ -119,6 +119,19 @@ impl Curve {
         u256_to_u128(isqrt_u256(scaled))
     }
 
+    /// The trade that brings the mark to `price`: its direction and base
+    /// size (`BASE_PRECISION`, saturating at `u64::MAX`), as an arbitrageur
+    /// would size it.
+    pub fn trade_toward(&self, price: u64) -> Result<(Direction, u64)> {
+        let target = self.base_reserve_at_price(price)?;
+        let (direction, size) = if target > self.base_reserve {
+            (Direction::Short, target - self.base_reserve)
+        } else {
+            (Direction::Long, self.base_reserve - target)
+        };
+        Ok((direction, size.min(u64::MAX as u128) as u64))
+    }
+
     /// Base the AMM can still absorb (trader shorts) or give (trader longs)
     /// before the price reaches the edge of its range, `BASE_PRECISION`.
     pub fn base_liquidity(&self, direction: Direction) -> Result<u128> {
@@ -331,6 +344,16 @@ mod tests {
         assert_eq!(repeg_cost(&c, 0, 110_000_000).unwrap(), 0);
         // Net short traders gain when the peg falls: the AMM pays.
         assert!(repeg_cost(&c, -100 * (SOL as i64), 90_000_000).unwrap() > 0);
+    }
+
+    #[test]
+    fn trade_toward_a_price_reaches_it() {
+        let c = curve();
+        let (direction, size) = c.trade_toward(110_000_000).unwrap();
+        assert_eq!(direction, Direction::Long);
+        let mark = c.after(&c.swap(direction, TradeSize::Base(size)).unwrap()).mark_price().unwrap();
+        assert!(mark.abs_diff(110_000_000) <= 1_000, "{mark}");
+        assert_eq!(c.trade_toward(90_000_000).unwrap().0, Direction::Short);
     }
 
     #[test]
