@@ -192,10 +192,16 @@ impl TestEnv {
         self.write_account(address, oracle::switchboard_account(&update));
     }
 
+    /// The bank's clock (unix seconds and slot).
+    pub fn clock(&self) -> vamm::oracle::OracleClock {
+        self.rt.clock_now()
+    }
+
     /// Publishes `price` (`PRICE_PRECISION`) on one oracle at the current
-    /// time with a confidence of 0.05%.
+    /// time and slot with a confidence of 0.05%.
     pub fn publish(&mut self, oracle: &OracleHandle, price: u64) {
-        let account = oracle::price_account(oracle.source, oracle.feed_id, price, price / 2_000, self.now);
+        let clock = self.clock();
+        let account = oracle::price_account(oracle.source, oracle.feed_id, price, price / 2_000, clock);
         self.write_account(&oracle.address, account);
     }
 
@@ -398,6 +404,8 @@ pub fn default_market_params(index: u16, name: &str, price: u64, oracles: Oracle
         imf_factor: 100,
         mark_oracle_band_bps: 1_000,
         max_oracle_jump_bps: 5_000,
+        price_confirmation_secs: 60,
+        min_oracle_samples: 3,
         max_slot_move_bps: 2_000,
         max_open_interest: 100_000_000 * USDC,
         max_position_notional: 50_000_000 * USDC,
@@ -480,6 +488,27 @@ impl TestEnv {
         let cranker = self.wallet();
         let ix = ix::settle_funding(&cranker.pubkey(), &self.markets[market].oracles());
         self.send(&[ix], &[&cranker]).await
+    }
+
+    /// The `update_twaps` crank (also the jump guard's crank).
+    pub async fn update_twaps(&mut self, market: usize) -> TxResult {
+        let cranker = self.wallet();
+        let ix = ix::update_twaps(&cranker.pubkey(), &self.markets[market].oracles());
+        self.send(&[ix], &[&cranker]).await
+    }
+
+    /// Changes a market's status, signed by the admin.
+    pub async fn set_status(&mut self, market: usize, status: vamm::state::MarketStatus) -> TxResult {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::set_market_status(&admin.pubkey(), &self.markets[market].address, status);
+        self.send(&[ix], &[&admin]).await
+    }
+
+    /// Delists a paused market at its current oracle price, signed by the admin.
+    pub async fn settle_market(&mut self, market: usize) -> TxResult {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::settle_market(&admin.pubkey(), &self.markets[market].oracles());
+        self.send(&[ix], &[&admin]).await
     }
 
     pub async fn liquidate(

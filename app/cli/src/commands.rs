@@ -135,7 +135,7 @@ async fn local(
             let price = parse_decimal(&price, 6)?;
             let confidence =
                 confidence.as_deref().map(|c| parse_decimal(c, 6)).transpose()?.unwrap_or(price / 2_000);
-            let now = rt.now();
+            let now = rt.clock_now();
             let account = price_account(source(&kind)?, feed_id(&feed)?, price, confidence, now);
             rt.write_account(&address, account);
             print_result(
@@ -399,7 +399,7 @@ async fn show_trader<T: Transport>(
         .map_err(|e| e.to_string())?
         .ok_or(format!("no trader account {account}"))?;
     let markets = fetch_markets(t).await.map_err(|e| e.to_string())?;
-    let now = t.unix_timestamp().await.map_err(|e| e.to_string())?;
+    let now = t.clock().await.map_err(|e| e.to_string())?;
     let book = price_book(&markets, now, &[]);
     let health = account_health(&book, &state);
     let mut rows = Vec::new();
@@ -493,6 +493,10 @@ pub struct MarketFile {
     pub imf_factor_ppm: u32,
     pub mark_oracle_band_bps: u16,
     pub max_oracle_jump_bps: u16,
+    /// Seconds a price outside the jump band must persist to be accepted.
+    pub price_confirmation_secs: u32,
+    /// Samples a Switchboard result must aggregate.
+    pub min_oracle_samples: u8,
     pub max_slot_move_bps: u16,
     /// USDC.
     pub max_open_interest: String,
@@ -560,6 +564,8 @@ pub fn market_params(
         imf_factor: file.imf_factor_ppm,
         mark_oracle_band_bps: file.mark_oracle_band_bps,
         max_oracle_jump_bps: file.max_oracle_jump_bps,
+        price_confirmation_secs: file.price_confirmation_secs,
+        min_oracle_samples: file.min_oracle_samples,
         max_slot_move_bps: file.max_slot_move_bps,
         max_open_interest: parse_decimal(&file.max_open_interest, 6)?,
         max_position_notional: parse_decimal(&file.max_position_notional, 6)?,
@@ -742,7 +748,7 @@ async fn gov<T: Transport>(
         GovCommand::Show => {
             let exchange = fetch_exchange(t).await.map_err(send)?;
             let markets = fetch_markets(t).await.map_err(send)?;
-            let now = t.unix_timestamp().await.map_err(send)?;
+            let now = t.clock().await.map_err(send)?;
             let rows: Vec<_> = markets
                 .iter()
                 .map(|m| {

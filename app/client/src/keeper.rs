@@ -1,6 +1,8 @@
-//! The keeper service: settles funding when a period is due, liquidates
-//! under-margined accounts riskiest first, resolves bankruptcies and
-//! sweeps the insurance fund's fee share. Written once against
+//! The keeper service: cranks markets whose oracle price left the jump
+//! band (so a new level is confirmed as soon as the program allows),
+//! settles funding when a period is due, liquidates under-margined
+//! accounts riskiest first, resolves bankruptcies and sweeps the insurance
+//! fund's fee share. Written once against
 //! [`Transport`]. Every action is idempotent: when two keepers race, the
 //! loser's transaction is refused by the program (`FundingNotDue`,
 //! `NotLiquidatable`, `NoBadDebt`, `ZeroAmount`) and counted, not retried.
@@ -18,6 +20,7 @@ use tracing::{info, warn};
 use vamm::error::VammError;
 use vamm::instructions::LiquidateParams;
 use vamm::math::margin::HealthState;
+use vamm::oracle::OracleClock;
 use vamm::state::{MarketStatus, TraderAccount};
 
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +46,8 @@ impl Default for KeeperConfig {
 pub struct KeeperStats {
     pub ticks: u64,
     pub funding_settled: u64,
+    /// `update_twaps` cranks of markets holding an out-of-band price.
+    pub price_holds_cranked: u64,
     pub liquidations: u64,
     pub bankruptcies_resolved: u64,
     pub sweeps: u64,
@@ -91,15 +96,19 @@ impl Keeper {
             self.refresh_index(transport).await?;
         }
         self.stats.ticks += 1;
-        let now = transport.unix_timestamp().await?;
-        let markets = fetch_markets(transport).await?;
-        self.settle_funding(transport, &markets, now).await;
+        let now = transport.clock().await?;
+        let mut markets = fetch_markets(transport).await?;
+        if self.crank_held_prices(transport, &markets, now).await {
+            markets = fetch_markets(transport).await?;
+        }
+        self.settle_funding(transport, &markets, now.unix_ts).await;
         self.liquidate(transport, &markets, now).await?;
         self.settle_delisted(transport, &markets).await;
         self.resolve_bankruptcies(transport).await?;
         self.sweep(transport, &markets).await;
         let mut delta = self.stats;
         delta.funding_settled -= before.funding_settled;
+        delta.price_holds_cranked -= before.price_holds_cranked;
         delta.liquidations -= before.liquidations;
         delta.bankruptcies_resolved -= before.bankruptcies_resolved;
         delta.sweeps -= before.sweeps;
@@ -116,6 +125,42 @@ impl Keeper {
         self.index = accounts.into_iter().map(|(address, _)| address).collect();
         self.skip.clear();
         Ok(())
+    }
+
+    /// Cranks `update_twaps` on every open market whose oracle price the
+    /// program holds (outside the jump band) or that has a hold recorded:
+    /// the first crank starts the hold, later ones keep observing it, and
+    /// the first one after the confirmation time accepts the new level.
+    /// Returns whether any crank landed.
+    async fn crank_held_prices<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        markets: &[MarketSnapshot],
+        clock: OracleClock,
+    ) -> bool {
+        let mut cranked = false;
+        for snapshot in markets {
+            if matches!(snapshot.market.status(), Ok(MarketStatus::Settled)) {
+                continue;
+            }
+            let reading = snapshot.oracle_price(clock);
+            let held = matches!(&reading, Err(e) if *e == VammError::OracleJumpUnconfirmed.into());
+            // A recorded hold ends (reverted or confirmed) on a usable price.
+            let ends_hold = snapshot.market.price_guard.is_holding() && reading.is_ok();
+            if !held && !ends_hold {
+                continue;
+            }
+            let ix = ix::update_twaps(&self.wallet.pubkey(), &snapshot.oracles());
+            match self.send(transport, &[ix]).await {
+                Ok(()) => {
+                    cranked = true;
+                    self.stats.price_holds_cranked += 1;
+                    info!(market = snapshot.index(), "held oracle price cranked");
+                }
+                Err(e) => self.failed("update_twaps", &e),
+            }
+        }
+        cranked
     }
 
     async fn settle_funding<T: Transport>(
@@ -147,9 +192,9 @@ impl Keeper {
         &mut self,
         transport: &mut T,
         markets: &[MarketSnapshot],
-        now: i64,
+        clock: OracleClock,
     ) -> ClientResult<()> {
-        let book = price_book(markets, now, &[]);
+        let book = price_book(markets, clock, &[]);
         // Candidates, riskiest (largest shortfall below maintenance) first.
         let mut candidates = Vec::new();
         for address in self.index.clone() {

@@ -6,6 +6,7 @@ use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, Ve
 use solana_account::Account;
 use switchboard_on_demand::{Discriminator as _, PullFeedAccountData};
 use vamm::oracle::switchboard;
+use vamm::oracle::OracleClock;
 use vamm::state::OracleSource;
 
 /// Pyth prices in tests use exponent -8, as Pyth's crypto feeds do.
@@ -61,8 +62,12 @@ pub struct SwitchboardUpdate {
     pub price: u64,
     /// `PRICE_PRECISION`.
     pub std_dev: u64,
+    /// When the account was last written, unix seconds.
     pub timestamp: i64,
+    /// Slot the result was signed at: freshness is measured from it.
     pub slot: u64,
+    /// Oracle samples the result aggregates.
+    pub num_samples: u8,
 }
 
 pub fn switchboard_account(update: &SwitchboardUpdate) -> Account {
@@ -73,7 +78,9 @@ pub fn switchboard_account(update: &SwitchboardUpdate) -> Account {
     feed.result.mean = feed.result.value;
     feed.result.std_dev = update.std_dev as i128 * 1_000_000_000_000;
     feed.result.slot = update.slot;
-    feed.result.num_samples = 1;
+    feed.result.min_slot = update.slot;
+    feed.result.max_slot = update.slot;
+    feed.result.num_samples = update.num_samples;
     feed.max_staleness = 100;
     let mut data = PullFeedAccountData::DISCRIMINATOR.to_vec();
     data.extend_from_slice(bytemuck::bytes_of(feed.as_ref()));
@@ -87,30 +94,35 @@ pub fn switchboard_account(update: &SwitchboardUpdate) -> Account {
     }
 }
 
+/// Samples a Switchboard result written by `price_account` aggregates.
+pub const SWITCHBOARD_SAMPLES: u8 = 5;
+
 /// A fully verified update of `source` for `feed_id` at `price` with
-/// `confidence` (both `PRICE_PRECISION`), published at `publish_ts`: what
-/// an oracle publisher writes.
+/// `confidence` (both `PRICE_PRECISION`), observed at `clock` (Pyth's
+/// publish time, Switchboard's result slot): what an oracle publisher
+/// writes.
 pub fn price_account(
     source: OracleSource,
     feed_id: [u8; 32],
     price: u64,
     confidence: u64,
-    publish_ts: i64,
+    clock: OracleClock,
 ) -> Account {
     match source {
         OracleSource::Pyth => pyth_account(&PythUpdate {
             feed_id,
             price,
             confidence,
-            publish_time: publish_ts,
+            publish_time: clock.unix_ts,
             verification: VerificationLevel::Full,
         }),
         OracleSource::Switchboard => switchboard_account(&SwitchboardUpdate {
             feed_hash: feed_id,
             price,
             std_dev: confidence,
-            timestamp: publish_ts,
-            slot: 1,
+            timestamp: clock.unix_ts,
+            slot: clock.slot,
+            num_samples: SWITCHBOARD_SAMPLES,
         }),
     }
 }
@@ -126,9 +138,9 @@ fn switchboard_offsets_match_the_sdk() {
     assert_eq!(switchboard_on_demand::ON_DEMAND_MAINNET_PID.to_bytes(), switchboard::PROGRAM_ID.to_bytes());
     let o = switchboard::offsets::FEED_HASH;
     assert_eq!(8 + offset_of!(Feed, feed_hash), o);
-    assert_eq!(8 + offset_of!(Feed, last_update_timestamp), switchboard::offsets::LAST_UPDATE_TIMESTAMP);
     let result = 8 + offset_of!(Feed, result);
     assert_eq!(result + offset_of!(Result, value), switchboard::offsets::RESULT_VALUE);
     assert_eq!(result + offset_of!(Result, std_dev), switchboard::offsets::RESULT_STD_DEV);
+    assert_eq!(result + offset_of!(Result, num_samples), switchboard::offsets::RESULT_NUM_SAMPLES);
     assert_eq!(result + offset_of!(Result, slot), switchboard::offsets::RESULT_SLOT);
 }

@@ -4,6 +4,7 @@ use crate::valuation::{account_health, price_book, MarketSnapshot};
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::math::fees::fee_for;
 use vamm::math::margin::HealthState;
+use vamm::oracle::OracleClock;
 use vamm::state::{Market, TraderAccount};
 
 /// What a market order would do, before sending it. Prices
@@ -44,16 +45,16 @@ pub fn liquidation_price(
     markets: &[MarketSnapshot],
     trader: &TraderAccount,
     market_index: u16,
-    now_ts: i64,
+    clock: OracleClock,
 ) -> Option<u64> {
     let snapshot = markets.iter().find(|m| m.index() == market_index)?;
-    let current = snapshot.oracle_price(now_ts).ok()?;
+    let current = snapshot.oracle_price(clock).ok()?;
     let base = trader.position(market_index)?.base;
     if base == 0 {
         return None;
     }
     let liquidatable = |price: u64| {
-        account_health(&price_book(markets, now_ts, &[(market_index, price)]), trader)
+        account_health(&price_book(markets, clock, &[(market_index, price)]), trader)
             .map(|h| h.health >= HealthState::Liquidatable)
             .unwrap_or(false)
     };

@@ -1,5 +1,5 @@
 //! Valuing markets and accounts off-chain with the program's own code:
-//! `vamm::oracle::market_price` reads the oracle accounts exactly as the
+//! `vamm::oracle::usable_price` reads the oracle accounts exactly as the
 //! program does, and `vamm::controller::price_book::PriceBook` computes
 //! margin exactly as the program does.
 
@@ -11,6 +11,7 @@ use solana_account::Account;
 use solana_pubkey::Pubkey;
 use vamm::controller::price_book::PriceBook;
 use vamm::math::margin::{AccountMargin, HealthState};
+use vamm::oracle::OracleClock;
 use vamm::state::{Exchange, Market, TraderAccount};
 
 /// A market and its oracle accounts as fetched.
@@ -45,8 +46,10 @@ impl MarketSnapshot {
         }
     }
 
-    /// The oracle price the program would accept now, or why it would not.
-    pub fn oracle_price(&self, now_ts: i64) -> anchor_lang::Result<u64> {
+    /// The oracle price the program would use now, or why it would not
+    /// (its jump guard included: `OracleJumpUnconfirmed` while the market
+    /// holds a price that left the band).
+    pub fn oracle_price(&self, clock: OracleClock) -> anchor_lang::Result<u64> {
         let missing = || anchor_lang::error!(vamm::error::VammError::MissingOracleAccount);
         let primary = self.primary.as_ref().ok_or_else(missing)?;
         let mut primary_lamports = primary.lamports;
@@ -74,7 +77,7 @@ impl MarketSnapshot {
             false,
         );
         let secondary = self.secondary.as_ref().map(|_| &secondary_info);
-        vamm::oracle::market_price(&self.market.oracle, &primary_info, secondary, now_ts).map(|p| p.price)
+        vamm::oracle::usable_price(&self.market, &primary_info, secondary, clock).map(|p| p.price)
     }
 }
 
@@ -155,12 +158,12 @@ pub async fn fetch_markets<T: Transport>(transport: &mut T) -> ClientResult<Vec<
 
 /// A price book with every market's oracle price as the program would
 /// read it now; `overrides` replaces some prices (for what-if previews).
-pub fn price_book(markets: &[MarketSnapshot], now_ts: i64, overrides: &[(u16, u64)]) -> PriceBook {
+pub fn price_book(markets: &[MarketSnapshot], clock: OracleClock, overrides: &[(u16, u64)]) -> PriceBook {
     let mut book = PriceBook::default();
     for snapshot in markets {
         let price = match overrides.iter().find(|(index, _)| *index == snapshot.index()) {
             Some((_, price)) => Ok(*price),
-            None => snapshot.oracle_price(now_ts),
+            None => snapshot.oracle_price(clock),
         };
         book.insert(&snapshot.market, price);
     }

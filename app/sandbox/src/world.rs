@@ -249,6 +249,8 @@ impl World {
             imf_factor: 100,
             mark_oracle_band_bps: 1_000,
             max_oracle_jump_bps: 3_000,
+            price_confirmation_secs: 60,
+            min_oracle_samples: 3,
             max_slot_move_bps: 1_000,
             max_open_interest: 50_000_000 * USDC,
             max_position_notional: 10_000_000 * USDC,
@@ -269,7 +271,7 @@ impl World {
 
     /// Writes `price` to the market's oracle account(s), as publishers do.
     fn publish(&mut self, market: usize, price: u64) {
-        let now = self.rt.now();
+        let now = self.rt.clock_now();
         let m = &self.markets[market];
         for oracle in std::iter::once(m.primary).chain(m.secondary) {
             let account = price_account(oracle.source, oracle.feed_id, price, price / 4_000, now);

@@ -47,6 +47,15 @@ pub mod bounds {
     /// Oracle jump allowed against the oracle TWAP: 1% .. 50%.
     pub const MIN_ORACLE_JUMP_BPS: u16 = 100;
     pub const MAX_ORACLE_JUMP_BPS: u16 = 5_000;
+    /// Time a price outside the jump band must persist before the market
+    /// accepts it: 10 s .. 1 h. This bounds how long any move can stop
+    /// liquidations, funding and settlement.
+    pub const MIN_PRICE_CONFIRMATION_SECS: u32 = 10;
+    pub const MAX_PRICE_CONFIRMATION_SECS: u32 = 3_600;
+    /// Samples a Switchboard result must aggregate: 1 .. 32 (a pull feed
+    /// holds at most 32 submissions).
+    pub const MIN_ORACLE_SAMPLES: u8 = 1;
+    pub const MAX_ORACLE_SAMPLES: u8 = 32;
     /// Mark move allowed within one slot for risk-increasing trades: 0.1% .. 50%.
     pub const MIN_SLOT_MOVE_BPS: u16 = 10;
     pub const MAX_SLOT_MOVE_BPS: u16 = 5_000;

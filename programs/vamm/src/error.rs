@@ -141,12 +141,14 @@ pub enum VammError {
     GuardianMayOnlyPause,
     #[msg("The market's fee pool cannot pay for this repeg")]
     RepegCostExceedsFeePool,
-    #[msg("Oracle price jumped too far from its TWAP")]
-    OracleJump,
+    #[msg("Oracle price is outside the jump band and held until it persists for the confirmation time")]
+    OracleJumpUnconfirmed,
     #[msg("Trade would move the mark too far within one slot")]
     SlotMoveLimitExceeded,
     #[msg("Only a paused market can be settled")]
     MarketNotPaused,
     #[msg("The market is not settled")]
     MarketNotSettled,
+    #[msg("Oracle result aggregates fewer samples than the market requires")]
+    OracleTooFewSamples,
 }

@@ -277,3 +277,36 @@ pub struct PositionSettled {
     pub realised_pnl: i64,
     pub profit_paid: u64,
 }
+
+/// The market's oracle price left the jump band: the market holds (no new
+/// risk, no liquidation, funding, repeg or settlement at that price) until
+/// the level persists for the confirmation time.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct OraclePriceHeld {
+    pub market_index: u16,
+    /// The held price and the reference it left the band around (the
+    /// oracle TWAP), `PRICE_PRECISION`.
+    pub price: u64,
+    pub reference: u64,
+    /// `HoldSide`: 1 above the band, 2 below.
+    pub side: u8,
+    /// Oracle observation time of the held price, unix seconds.
+    pub since_ts: i64,
+    /// Earliest oracle observation time that can confirm the level.
+    pub confirmable_at_ts: i64,
+}
+
+/// A hold ended: `confirmed` when the new level persisted and became the
+/// reference, otherwise the price came back inside the band.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct OraclePriceHoldEnded {
+    pub market_index: u16,
+    pub confirmed: bool,
+    /// The price that ended the hold, `PRICE_PRECISION`.
+    pub price: u64,
+    /// Seconds between the first held observation and this one.
+    pub held_secs: i64,
+    pub ts: i64,
+}

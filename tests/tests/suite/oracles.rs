@@ -56,7 +56,14 @@ async fn listing_with_another_feed_is_refused() {
     let other_feed = Pubkey::new_unique();
     env.write_switchboard(
         &other_feed,
-        SwitchboardUpdate { feed_hash: [7; 32], price: 100 * PRICE, std_dev: 0, timestamp: env.now, slot: 1 },
+        SwitchboardUpdate {
+            feed_hash: [7; 32],
+            price: 100 * PRICE,
+            std_dev: 0,
+            timestamp: env.now,
+            slot: env.clock().slot,
+            num_samples: 5,
+        },
     );
     let ix = ix::create_market(&env.admin.pubkey(), params, other_feed, None);
     let admin = env.admin.insecure_clone();
@@ -192,7 +199,8 @@ async fn too_wide_confidence_is_refused() {
                     price: 100 * PRICE,
                     std_dev: 2 * PRICE,
                     timestamp: env.now,
-                    slot: 1,
+                    slot: env.clock().slot,
+                    num_samples: 5,
                 },
             ),
         }
@@ -211,7 +219,14 @@ async fn non_positive_oracle_price_is_refused() {
     let handle = env.markets[sol].primary;
     env.write_switchboard(
         &handle.address,
-        SwitchboardUpdate { feed_hash: handle.feed_id, price: 0, std_dev: 0, timestamp: env.now, slot: 1 },
+        SwitchboardUpdate {
+            feed_hash: handle.feed_id,
+            price: 0,
+            std_dev: 0,
+            timestamp: env.now,
+            slot: env.clock().slot,
+            num_samples: 5,
+        },
     );
     assert_refused!(
         env,
@@ -307,7 +322,7 @@ async fn an_oracle_jump_against_its_twap_blocks_new_risk_but_not_closing() {
         env,
         env.watched(&alice),
         env.open(&alice, sol, Direction::Long, TradeSize::Base(BASE)).await,
-        VammError::OracleJump
+        VammError::OracleJumpUnconfirmed
     );
     env.close(&alice, sol, None).await.unwrap();
     env.check_invariants().await;
@@ -328,8 +343,8 @@ async fn a_slot_may_not_move_the_mark_too_far() {
         env.open(&alice, sol, Direction::Long, TradeSize::Base(30 * BASE)).await,
         VammError::SlotMoveLimitExceeded
     );
-    // Bringing the mark back towards the oracle is always allowed.
-    env.open(&alice, sol, Direction::Short, TradeSize::Base(50 * BASE)).await.unwrap();
+    // Bringing the mark back towards the oracle (not past it) is always allowed.
+    env.open(&alice, sol, Direction::Short, TradeSize::Base(30 * BASE)).await.unwrap();
     // A later slot starts from the new mark.
     env.advance_time(1).await;
     env.set_price(sol, 100 * PRICE);

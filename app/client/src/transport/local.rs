@@ -35,6 +35,8 @@ pub struct LocalRuntime {
     /// in for `getProgramAccounts`, which the bank client lacks.
     known: BTreeSet<Pubkey>,
     now: i64,
+    /// The bank's slot as of the last clock change.
+    slot: u64,
     nonce: u32,
 }
 
@@ -44,7 +46,8 @@ impl LocalRuntime {
         let mut program_test = ProgramTest::new("vamm", vamm::ID, processor!(process_instruction));
         program_test.prefer_bpf(false);
         let ctx = program_test.start_with_context().await;
-        let mut runtime = LocalRuntime { ctx, known: BTreeSet::new(), now: unix_timestamp, nonce: 0 };
+        let mut runtime =
+            LocalRuntime { ctx, known: BTreeSet::new(), now: unix_timestamp, slot: 0, nonce: 0 };
         runtime.set_time(unix_timestamp).await;
         runtime
     }
@@ -55,6 +58,11 @@ impl LocalRuntime {
 
     pub fn now(&self) -> i64 {
         self.now
+    }
+
+    /// The bank's clock (unix seconds and slot), as the program sees it.
+    pub fn clock_now(&self) -> vamm::oracle::OracleClock {
+        vamm::oracle::OracleClock { unix_ts: self.now, slot: self.slot }
     }
 
     /// Moves the bank's clock. Moving forward also advances the slot at
@@ -69,6 +77,7 @@ impl LocalRuntime {
         clock.unix_timestamp = unix_timestamp;
         self.ctx.set_sysvar(&clock);
         self.now = unix_timestamp;
+        self.slot = clock.slot;
     }
 
     /// Writes an account directly: oracle updates, funding wallets and
@@ -360,7 +369,7 @@ impl Transport for LocalRuntime {
         Ok(out)
     }
 
-    async fn unix_timestamp(&mut self) -> ClientResult<i64> {
-        Ok(self.now)
+    async fn clock(&mut self) -> ClientResult<vamm::oracle::OracleClock> {
+        Ok(self.clock_now())
     }
 }

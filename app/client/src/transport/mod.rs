@@ -74,6 +74,6 @@ pub trait Transport {
     async fn account(&mut self, address: &Pubkey) -> ClientResult<Option<Account>>;
     /// Every account of the program whose data starts with `discriminator`.
     async fn program_accounts(&mut self, discriminator: &[u8]) -> ClientResult<Vec<(Pubkey, Account)>>;
-    /// The cluster's clock, unix seconds.
-    async fn unix_timestamp(&mut self) -> ClientResult<i64>;
+    /// The cluster's clock: unix seconds and slot.
+    async fn clock(&mut self) -> ClientResult<vamm::oracle::OracleClock>;
 }

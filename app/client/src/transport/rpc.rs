@@ -71,10 +71,10 @@ impl Transport for RpcTransport {
         self.client.get_program_accounts_with_config(&vamm::ID, config).await.map_err(rpc_error)
     }
 
-    async fn unix_timestamp(&mut self) -> ClientResult<i64> {
+    async fn clock(&mut self) -> ClientResult<vamm::oracle::OracleClock> {
         let account = self.client.get_account(&solana_clock::sysvar::ID).await.map_err(rpc_error)?;
         let clock: Clock =
             bincode::deserialize(&account.data).map_err(|e| ClientError::Transport(e.to_string()))?;
-        Ok(clock.unix_timestamp)
+        Ok(vamm::oracle::OracleClock { unix_ts: clock.unix_timestamp, slot: clock.slot })
     }
 }

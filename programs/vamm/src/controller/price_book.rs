@@ -5,7 +5,7 @@
 use crate::controller::settlement::unsettled_funding;
 use crate::error::VammError;
 use crate::math::margin::{AccountMargin, MarginParams, PositionRisk};
-use crate::oracle::{market_price, MarketPrice};
+use crate::oracle::{usable_price, MarketPrice, OracleClock};
 use crate::state::{Market, MarketStatus, Position, TraderAccount};
 use anchor_lang::prelude::*;
 
@@ -34,10 +34,10 @@ impl PriceBook {
         market_key: &Pubkey,
         market: &Market,
         oracle: Result<u64>,
-        now_ts: i64,
+        clock: OracleClock,
     ) -> Result<Self> {
         let mut book = PriceBook::default();
-        book.add_remaining(remaining, exchange, Some(market_key), now_ts)?;
+        book.add_remaining(remaining, exchange, Some(market_key), clock)?;
         book.insert(market, oracle);
         Ok(book)
     }
@@ -68,13 +68,15 @@ impl PriceBook {
 
     /// Adds every market found in `remaining` (accounts owned by this
     /// program with the `Market` discriminator) and reads its oracle(s)
-    /// from the other remaining accounts, matched by the pinned keys.
+    /// from the other remaining accounts, matched by the pinned keys, with
+    /// the same rules the market applies itself (its jump guard included:
+    /// a price the market holds values nothing).
     pub fn add_remaining<'info>(
         &mut self,
         remaining: &'info [AccountInfo<'info>],
         exchange: &Pubkey,
         skip_market: Option<&Pubkey>,
-        now_ts: i64,
+        clock: OracleClock,
     ) -> Result<()> {
         for info in remaining.iter().filter(|info| *info.owner == crate::ID) {
             if Some(info.key) == skip_market {
@@ -86,10 +88,8 @@ impl PriceBook {
             let find = |key: &Pubkey| remaining.iter().find(|a| a.key == key);
             let price = match find(&market.oracle.primary) {
                 None => Err(error!(VammError::MissingOracleAccount)),
-                Some(primary) => {
-                    market_price(&market.oracle, primary, find(&market.oracle.secondary), now_ts)
-                        .map(|p: MarketPrice| p.price)
-                }
+                Some(primary) => usable_price(&market, primary, find(&market.oracle.secondary), clock)
+                    .map(|p: MarketPrice| p.price),
             };
             self.insert(&market, price);
         }

@@ -243,7 +243,8 @@ fn update_open_interest(market: &mut Market, base_before: i64, base_after: i64) 
 }
 
 /// Limits on risk-increasing trades: the mark-oracle band and the per-slot
-/// move (both waived for a trade that brings the mark towards the
+/// move (both waived for a trade that brings the mark towards the oracle
+/// without crossing it: the mark ends between where it was and the
 /// oracle), and the open-interest and position caps at the oracle price.
 fn check_circuit_breakers(
     market: &Market,
@@ -254,7 +255,7 @@ fn check_circuit_breakers(
 ) -> Result<()> {
     let risk = &market.risk;
     let gap_after = mark_after.abs_diff(oracle);
-    let towards_oracle = gap_after <= mark_before.abs_diff(oracle);
+    let towards_oracle = mark_before.min(oracle) <= mark_after && mark_after <= mark_before.max(oracle);
     let band = mul_div_u64(oracle, risk.mark_oracle_band_bps as u64, BPS_DENOMINATOR, false)?;
     require!(gap_after <= band || towards_oracle, VammError::MarkOracleDivergence);
     let slot_start = market.slot_breaker.slot_start_mark;

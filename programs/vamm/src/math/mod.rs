@@ -9,6 +9,7 @@ pub mod funding;
 pub mod liquidation;
 pub mod margin;
 pub mod position;
+pub mod price_guard;
 pub mod safe;
 pub mod shares;
 pub mod u256;

@@ -1,16 +1,35 @@
 //! Oracle adapters. Each source is read into one `OraclePrice` in
 //! `PRICE_PRECISION`; `market_price` applies the market's validity rules
-//! (pinned account, owner, feed id, verification, age, monotonic publish
-//! time, confidence width) and the consensus band between two sources.
+//! (pinned account, owner, feed id, verification, age, monotonic updates,
+//! confidence width, Switchboard sample count) and the consensus band
+//! between two sources; `read_and_record` and `usable_price` add the jump
+//! guard of `math::price_guard`.
 
 pub mod pyth;
 pub mod switchboard;
 
 use crate::constants::BPS_DENOMINATOR;
 use crate::error::VammError;
+use crate::events::{OraclePriceHeld, OraclePriceHoldEnded};
+use crate::math::price_guard::{assess, require_accepted, GuardDecision, GuardInput, HoldSide};
 use crate::math::safe::mul_div_u64;
-use crate::state::{Market, OracleConfig, OracleSource};
+use crate::state::{Market, OracleConfig, OracleSource, PriceGuard};
 use anchor_lang::prelude::*;
+
+/// The cluster time an oracle is read at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OracleClock {
+    /// Unix seconds.
+    pub unix_ts: i64,
+    pub slot: u64,
+}
+
+impl OracleClock {
+    pub fn now() -> Result<Self> {
+        let clock = Clock::get()?;
+        Ok(OracleClock { unix_ts: clock.unix_timestamp, slot: clock.slot })
+    }
+}
 
 /// A price read from one source, normalised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,8 +38,12 @@ pub struct OraclePrice {
     pub price: u64,
     /// Confidence (Pyth) or standard deviation (Switchboard), `PRICE_PRECISION`.
     pub confidence: u64,
-    /// Unix seconds of the update.
-    pub publish_ts: i64,
+    /// When the value was observed, unix seconds: Pyth's publish time, or
+    /// for Switchboard the clock minus the age of the result's slot.
+    pub observed_ts: i64,
+    /// Orders the updates of one source: Pyth's publish time, Switchboard's
+    /// result slot.
+    pub sequence: i64,
 }
 
 /// The market's validated price and the updates it came from.
@@ -28,48 +51,136 @@ pub struct OraclePrice {
 pub struct MarketPrice {
     /// The primary's price, `PRICE_PRECISION`.
     pub price: u64,
-    pub primary_publish_ts: i64,
+    /// The older observation time of the sources used, unix seconds.
+    pub observed_ts: i64,
+    pub primary_sequence: i64,
     /// 0 when the market has no secondary.
-    pub secondary_publish_ts: i64,
+    pub secondary_sequence: i64,
 }
 
-/// Reads the market's oracle(s), refuses a jump of more than its
-/// `max_jump_bps` from the market's oracle TWAP and, when the price is
-/// valid, records the updates used (publish times, price) so older
-/// updates are refused later.
+/// Reads the market's oracle(s) and passes the price through the jump
+/// guard, recording what it saw: the updates used (older ones are refused
+/// later), the start, progress and end of a hold, and on confirmation the
+/// new level as the oracle TWAP. Returns the price when the market may use
+/// it, `OracleJumpUnconfirmed` while it is held. Callers that succeed
+/// despite a held price (the `update_twaps` crank, reductions) keep the
+/// recorded hold; the others are reverted whole.
 pub fn read_and_record(
     market: &mut Market,
     primary: &AccountInfo,
     secondary: Option<&AccountInfo>,
-    now_ts: i64,
+    clock: OracleClock,
 ) -> Result<MarketPrice> {
-    let price = market_price(&market.oracle, primary, secondary, now_ts)?;
-    check_jump(price.price, market.funding.oracle_twap, market.oracle.max_jump_bps)?;
-    let config = &mut market.oracle;
-    config.last_primary_publish_ts = price.primary_publish_ts;
-    config.last_secondary_publish_ts = price.secondary_publish_ts;
-    config.last_price = price.price;
+    let price = market_price(&market.oracle, primary, secondary, clock)?;
+    market.oracle.last_primary_sequence = price.primary_sequence;
+    market.oracle.last_secondary_sequence = price.secondary_sequence;
+    let reference = market.funding.oracle_twap;
+    let decision = assess(&guard_input(market, &price))?;
+    let market_index = market.market_index;
+    let guard = &mut market.price_guard;
+    match decision {
+        GuardDecision::Accept { ended_hold } => {
+            if ended_hold {
+                let held_secs = price.observed_ts.saturating_sub(guard.hold_since_ts);
+                guard.holds_reverted = guard.holds_reverted.saturating_add(1);
+                end_hold(guard);
+                emit!(OraclePriceHoldEnded {
+                    market_index,
+                    confirmed: false,
+                    price: price.price,
+                    held_secs,
+                    ts: clock.unix_ts
+                });
+            }
+        }
+        GuardDecision::Hold { hold, started } => {
+            guard.hold_side = hold.side.to_u8();
+            guard.hold_since_ts = hold.since_ts;
+            guard.hold_price = price.price;
+            if started {
+                emit!(OraclePriceHeld {
+                    market_index,
+                    price: price.price,
+                    reference,
+                    side: hold.side.to_u8(),
+                    since_ts: hold.since_ts,
+                    confirmable_at_ts: guard.confirmable_at().unwrap_or(hold.since_ts),
+                });
+            }
+            return err!(VammError::OracleJumpUnconfirmed);
+        }
+        GuardDecision::Confirm { held_secs } => {
+            guard.holds_confirmed = guard.holds_confirmed.saturating_add(1);
+            end_hold(guard);
+            // The new level is the reference from now on.
+            market.funding.oracle_twap = price.price;
+            market.funding.oracle_twap_ts = clock.unix_ts;
+            emit!(OraclePriceHoldEnded {
+                market_index,
+                confirmed: true,
+                price: price.price,
+                held_secs,
+                ts: clock.unix_ts
+            });
+        }
+    }
+    market.oracle.last_price = price.price;
+    Ok(price)
+}
+
+fn end_hold(guard: &mut PriceGuard) {
+    guard.hold_side = HoldSide::None.to_u8();
+    guard.hold_since_ts = 0;
+    guard.hold_price = 0;
+}
+
+fn guard_input(market: &Market, price: &MarketPrice) -> GuardInput {
+    GuardInput {
+        price: price.price,
+        reference: market.funding.oracle_twap,
+        band_bps: market.oracle.max_jump_bps,
+        confirmation_secs: market.price_guard.confirmation_secs,
+        observed_ts: price.observed_ts,
+        hold: market.price_guard.hold(),
+    }
+}
+
+/// The price a market would use now, without recording anything: every
+/// validity rule of `read_and_record`, the jump guard included (a hold
+/// that has lasted its confirmation time counts as confirmed). This is how
+/// markets passed as remaining accounts, and the client, value positions.
+pub fn usable_price(
+    market: &Market,
+    primary: &AccountInfo,
+    secondary: Option<&AccountInfo>,
+    clock: OracleClock,
+) -> Result<MarketPrice> {
+    let price = market_price(&market.oracle, primary, secondary, clock)?;
+    require_accepted(&assess(&guard_input(market, &price))?)?;
     Ok(price)
 }
 
 /// Rules every source's reading must satisfy.
 struct Limits {
-    now_ts: i64,
+    clock: OracleClock,
     max_staleness_secs: u32,
     max_confidence_bps: u16,
+    min_samples: u8,
 }
 
-/// Reads and validates the market's oracle(s).
+/// Reads and validates the market's oracle(s): everything but the jump
+/// guard, which needs the market's state.
 pub fn market_price(
     config: &OracleConfig,
     primary: &AccountInfo,
     secondary: Option<&AccountInfo>,
-    now_ts: i64,
+    clock: OracleClock,
 ) -> Result<MarketPrice> {
     let limits = Limits {
-        now_ts,
+        clock,
         max_staleness_secs: config.max_staleness_secs,
         max_confidence_bps: config.max_confidence_bps,
+        min_samples: config.min_samples,
     };
     let primary_source = OracleSource::from_u8(config.primary_source)?
         .ok_or_else(|| error!(VammError::InvalidOracleConfig))?;
@@ -78,14 +189,15 @@ pub fn market_price(
         &config.primary,
         primary_source,
         &config.primary_feed_id,
-        config.last_primary_publish_ts,
+        config.last_primary_sequence,
         &limits,
     )?;
     let Some(secondary_source) = OracleSource::from_u8(config.secondary_source)? else {
         return Ok(MarketPrice {
             price: first.price,
-            primary_publish_ts: first.publish_ts,
-            secondary_publish_ts: 0,
+            observed_ts: first.observed_ts,
+            primary_sequence: first.sequence,
+            secondary_sequence: 0,
         });
     };
     let secondary = secondary.ok_or_else(|| error!(VammError::MissingOracleAccount))?;
@@ -94,14 +206,15 @@ pub fn market_price(
         &config.secondary,
         secondary_source,
         &config.secondary_feed_id,
-        config.last_secondary_publish_ts,
+        config.last_secondary_sequence,
         &limits,
     )?;
     check_consensus(first.price, second.price, config.consensus_band_bps)?;
     Ok(MarketPrice {
         price: first.price,
-        primary_publish_ts: first.publish_ts,
-        secondary_publish_ts: second.publish_ts,
+        observed_ts: first.observed_ts.min(second.observed_ts),
+        primary_sequence: first.sequence,
+        secondary_sequence: second.sequence,
     })
 }
 
@@ -110,40 +223,37 @@ fn read_checked(
     pinned: &Pubkey,
     source: OracleSource,
     feed_id: &[u8; 32],
-    last_publish_ts: i64,
+    last_sequence: i64,
     limits: &Limits,
 ) -> Result<OraclePrice> {
     require_keys_eq!(*account.key, *pinned, VammError::OracleWrongAccount);
-    let reading = read_source(account, source, feed_id)?;
-    validate_reading(&reading, last_publish_ts, limits)?;
+    let reading = read_source(account, source, feed_id, limits.clock, limits.min_samples)?;
+    validate_reading(&reading, last_sequence, limits)?;
     Ok(reading)
 }
 
-/// Owner, decoding, feed id and verification checks of one source.
-pub fn read_source(account: &AccountInfo, source: OracleSource, feed_id: &[u8; 32]) -> Result<OraclePrice> {
+/// Owner, decoding, feed id and verification checks of one source (and
+/// for Switchboard, the sample count).
+pub fn read_source(
+    account: &AccountInfo,
+    source: OracleSource,
+    feed_id: &[u8; 32],
+    clock: OracleClock,
+    min_samples: u8,
+) -> Result<OraclePrice> {
     match source {
         OracleSource::Pyth => pyth::read(account, feed_id),
-        OracleSource::Switchboard => switchboard::read(account, feed_id),
+        OracleSource::Switchboard => switchboard::read(account, feed_id, clock, min_samples),
     }
 }
 
-fn validate_reading(reading: &OraclePrice, last_publish_ts: i64, limits: &Limits) -> Result<()> {
+fn validate_reading(reading: &OraclePrice, last_sequence: i64, limits: &Limits) -> Result<()> {
     require!(reading.price > 0, VammError::OracleNonPositivePrice);
-    let age = limits.now_ts.saturating_sub(reading.publish_ts);
+    let age = limits.clock.unix_ts.saturating_sub(reading.observed_ts);
     require!(age <= limits.max_staleness_secs as i64, VammError::OracleStale);
-    require!(reading.publish_ts >= last_publish_ts, VammError::OracleNotMonotonic);
+    require!(reading.sequence >= last_sequence, VammError::OracleNotMonotonic);
     let width_bps = mul_div_u64(reading.confidence, BPS_DENOMINATOR, reading.price, true)?;
     require!(width_bps <= limits.max_confidence_bps as u64, VammError::OracleConfidenceTooWide);
-    Ok(())
-}
-
-/// A price may not jump more than `max_jump_bps` away from the TWAP.
-pub fn check_jump(price: u64, twap: u64, max_jump_bps: u16) -> Result<()> {
-    if twap == 0 {
-        return Ok(());
-    }
-    let jump_bps = mul_div_u64(price.abs_diff(twap), BPS_DENOMINATOR, twap, true)?;
-    require!(jump_bps <= max_jump_bps as u64, VammError::OracleJump);
     Ok(())
 }
 
@@ -178,13 +288,6 @@ mod tests {
         assert_eq!(scale_to_price_precision(1_500_000_000_000_000_000, -18).unwrap(), 1_500_000);
         assert!(scale_to_price_precision(1, 40).is_err());
         assert!(scale_to_price_precision(u128::MAX, 0).is_err());
-    }
-
-    #[test]
-    fn jump_against_the_twap() {
-        assert!(check_jump(120_000_000, 100_000_000, 2_000).is_ok());
-        assert_eq!(check_jump(121_000_000, 100_000_000, 2_000).unwrap_err(), VammError::OracleJump.into());
-        assert!(check_jump(1, 0, 0).is_ok());
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub fn read(account: &AccountInfo, feed_id: &[u8; 32]) -> Result<OraclePrice> {
     Ok(OraclePrice {
         price: scale_to_price_precision(message.price as u128, message.exponent)?,
         confidence: scale_to_price_precision(message.conf as u128, message.exponent)?,
-        publish_ts: message.publish_time,
+        observed_ts: message.publish_time,
+        sequence: message.publish_time,
     })
 }

@@ -6,8 +6,13 @@
 //! fixed offsets after checking the owner and the discriminator. The
 //! offsets are those of the SDK's `#[repr(C)]` layout (3,200 bytes after
 //! the 8-byte discriminator), asserted against the SDK in the test suite.
+//!
+//! Freshness is measured from the slot the result was signed at, not from
+//! when the account was last written (a crank can rewrite an old result):
+//! its age in slots is converted to seconds at the cluster's target of
+//! 400 ms a slot, rounded up. The result's slot also orders updates.
 
-use super::{scale_to_price_precision, OraclePrice};
+use super::{scale_to_price_precision, OracleClock, OraclePrice};
 use crate::error::VammError;
 use anchor_lang::prelude::*;
 
@@ -23,13 +28,21 @@ pub const VALUE_EXPONENT: i32 = -18;
 /// Field offsets in the account data (discriminator included).
 pub mod offsets {
     pub const FEED_HASH: usize = 8 + 2_112;
-    pub const LAST_UPDATE_TIMESTAMP: usize = 8 + 2_208;
     pub const RESULT_VALUE: usize = 8 + 2_256;
     pub const RESULT_STD_DEV: usize = 8 + 2_272;
+    pub const RESULT_NUM_SAMPLES: usize = 8 + 2_352;
     pub const RESULT_SLOT: usize = 8 + 2_360;
 }
 
-pub fn read(account: &AccountInfo, feed_hash: &[u8; 32]) -> Result<OraclePrice> {
+/// Milliseconds per slot the age conversion assumes (the cluster's target).
+pub const MS_PER_SLOT: u64 = 400;
+
+pub fn read(
+    account: &AccountInfo,
+    feed_hash: &[u8; 32],
+    clock: OracleClock,
+    min_samples: u8,
+) -> Result<OraclePrice> {
     require_keys_eq!(*account.owner, PROGRAM_ID, VammError::OracleWrongOwner);
     let data = account.try_borrow_data()?;
     require!(data.len() >= ACCOUNT_LEN && data[..8] == DISCRIMINATOR, VammError::OracleInvalidData);
@@ -37,8 +50,11 @@ pub fn read(account: &AccountInfo, feed_hash: &[u8; 32]) -> Result<OraclePrice> 
         data[offsets::FEED_HASH..offsets::FEED_HASH + 32] == feed_hash[..],
         VammError::OracleWrongFeedId
     );
-    // A feed that never produced a result has slot 0.
-    require!(read_u64(&data, offsets::RESULT_SLOT) != 0, VammError::OracleInvalidData);
+    // A feed that never produced a result has slot 0; a result cannot be
+    // signed after the current slot.
+    let result_slot = read_u64(&data, offsets::RESULT_SLOT);
+    require!(result_slot != 0 && result_slot <= clock.slot, VammError::OracleInvalidData);
+    require!(data[offsets::RESULT_NUM_SAMPLES] >= min_samples.max(1), VammError::OracleTooFewSamples);
     let value = read_i128(&data, offsets::RESULT_VALUE);
     let std_dev = read_i128(&data, offsets::RESULT_STD_DEV);
     require!(value > 0, VammError::OracleNonPositivePrice);
@@ -46,8 +62,15 @@ pub fn read(account: &AccountInfo, feed_hash: &[u8; 32]) -> Result<OraclePrice> 
     Ok(OraclePrice {
         price: scale_to_price_precision(value as u128, VALUE_EXPONENT)?,
         confidence: scale_to_price_precision(std_dev as u128, VALUE_EXPONENT)?,
-        publish_ts: read_u64(&data, offsets::LAST_UPDATE_TIMESTAMP) as i64,
+        observed_ts: clock.unix_ts.saturating_sub(slot_age_secs(clock.slot - result_slot)),
+        sequence: i64::try_from(result_slot).map_err(|_| error!(VammError::OracleInvalidData))?,
     })
+}
+
+/// Seconds `slots` take at `MS_PER_SLOT`, rounded up (older, never fresher).
+pub fn slot_age_secs(slots: u64) -> i64 {
+    let ms = (slots as u128) * MS_PER_SLOT as u128;
+    i64::try_from(ms.div_ceil(1_000)).unwrap_or(i64::MAX)
 }
 
 fn read_u64(data: &[u8], offset: usize) -> u64 {

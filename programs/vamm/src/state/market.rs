@@ -117,10 +117,12 @@ pub struct OracleConfig {
     pub primary_feed_id: [u8; 32],
     /// Feed id or feed hash of the secondary.
     pub secondary_feed_id: [u8; 32],
-    /// Publish time of the last primary update used, unix seconds.
-    pub last_primary_publish_ts: i64,
-    /// Publish time of the last secondary update used, unix seconds.
-    pub last_secondary_publish_ts: i64,
+    /// Sequence of the last primary update used: its publish time (Pyth,
+    /// unix seconds) or its result slot (Switchboard). Older updates are
+    /// refused.
+    pub last_primary_sequence: i64,
+    /// Sequence of the last secondary update used, as above.
+    pub last_secondary_sequence: i64,
     /// Last valid oracle price used, `PRICE_PRECISION`.
     pub last_price: u64,
     /// Maximum age of an update, seconds.
@@ -133,10 +135,55 @@ pub struct OracleConfig {
     pub primary_source: u8,
     /// `OracleSource` of the secondary, 0 when none.
     pub secondary_source: u8,
-    /// A price further than this from the oracle TWAP is refused as a
-    /// jump, bps of the TWAP.
+    /// A price further than this from the oracle TWAP is held until it
+    /// persists for `PriceGuard::confirmation_secs`, bps of the TWAP.
     pub max_jump_bps: u16,
-    pub padding: [u8; 4],
+    /// Fewest oracle samples a Switchboard result must aggregate.
+    pub min_samples: u8,
+    pub padding: [u8; 3],
+}
+
+/// The oracle-jump circuit breaker's parameter and state (see
+/// `math::price_guard`): a price outside the jump band is held, and
+/// accepted as the new level once prices on that side have been observed
+/// for `confirmation_secs`.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct PriceGuard {
+    /// How long an out-of-band price must persist to be accepted, seconds.
+    pub confirmation_secs: u32,
+    /// `HoldSide` of the hold in progress: 0 none, 1 above, 2 below the band.
+    pub hold_side: u8,
+    pub padding: [u8; 3],
+    /// Oracle observation time of the first held price, unix seconds (0
+    /// when no hold).
+    pub hold_since_ts: i64,
+    /// Latest held price observed, `PRICE_PRECISION` (0 when no hold).
+    pub hold_price: u64,
+    /// Holds that ended with the new level accepted.
+    pub holds_confirmed: u32,
+    /// Holds that ended with the price back inside the band.
+    pub holds_reverted: u32,
+}
+
+impl PriceGuard {
+    pub fn hold(&self) -> crate::math::price_guard::Hold {
+        crate::math::price_guard::Hold {
+            side: crate::math::price_guard::HoldSide::from_u8(self.hold_side),
+            since_ts: self.hold_since_ts,
+        }
+    }
+
+    /// Whether the market is waiting for a new price level to be confirmed.
+    pub fn is_holding(&self) -> bool {
+        self.hold_side != 0
+    }
+
+    /// When the hold in progress can be confirmed at the earliest, unix
+    /// seconds of the oracle's observation time (None when no hold).
+    pub fn confirmable_at(&self) -> Option<i64> {
+        self.is_holding().then(|| self.hold_since_ts.saturating_add(self.confirmation_secs as i64))
+    }
 }
 
 /// Risk limits, ratios in ppm (`RATIO_PRECISION`), notionals quote native.
@@ -310,7 +357,8 @@ pub struct Market {
     /// Price every position settles at once the market is `Settled`,
     /// `PRICE_PRECISION` (0 before).
     pub settlement_price: u64,
-    pub reserved: [u8; 232],
+    pub price_guard: PriceGuard,
+    pub reserved: [u8; 200],
 }
 
 impl Market {
@@ -337,5 +385,6 @@ impl Market {
 
 const _: () = assert!(std::mem::size_of::<AmmState>() == 96);
 const _: () = assert!(std::mem::size_of::<OracleConfig>() == 168);
+const _: () = assert!(std::mem::size_of::<PriceGuard>() == 32);
 const _: () = assert!(std::mem::size_of::<Market>() == 816);
 const _: () = assert!(std::mem::align_of::<Market>() <= 8);

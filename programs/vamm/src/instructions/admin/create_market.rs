@@ -3,7 +3,7 @@ use crate::error::VammError;
 use crate::events::MarketCreated;
 use crate::math::amm::Curve;
 use crate::math::safe::SafeMath;
-use crate::oracle::market_price;
+use crate::oracle::{market_price, OracleClock};
 use crate::state::{Exchange, Market, MarketStatus, OracleConfig, OracleSource};
 use anchor_lang::prelude::*;
 
@@ -34,8 +34,13 @@ pub struct CreateMarketParams {
     pub maintenance_ratio: u32,
     pub imf_factor: u32,
     pub mark_oracle_band_bps: u16,
-    /// Oracle jump allowed against the oracle TWAP, bps.
+    /// Oracle jump allowed against the oracle TWAP, bps; a price beyond it
+    /// is held until it persists for `price_confirmation_secs`.
     pub max_oracle_jump_bps: u16,
+    /// Seconds a price outside the jump band must persist to be accepted.
+    pub price_confirmation_secs: u32,
+    /// Fewest samples a Switchboard result must aggregate.
+    pub min_oracle_samples: u8,
     /// Mark move allowed within one slot for risk-increasing trades, bps.
     pub max_slot_move_bps: u16,
     /// Quote native.
@@ -90,9 +95,10 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
 
     let oracle =
         oracle_config(&params, &ctx.accounts.primary_oracle, ctx.accounts.secondary_oracle.as_deref())?;
-    let now = Clock::get()?.unix_timestamp;
+    let clock = OracleClock::now()?;
+    let now = clock.unix_ts;
     let price =
-        market_price(&oracle, &ctx.accounts.primary_oracle, ctx.accounts.secondary_oracle.as_deref(), now)?;
+        market_price(&oracle, &ctx.accounts.primary_oracle, ctx.accounts.secondary_oracle.as_deref(), clock)?;
     let curve = Curve::new(params.sqrt_k, price.price, params.min_price, params.max_price)?;
     require!(
         params.max_price <= price.price.safe_mul(bounds::MAX_RANGE_FACTOR)?
@@ -108,8 +114,9 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     market.bump = ctx.bumps.market;
     market.created_ts = now;
     market.oracle = oracle;
-    market.oracle.last_primary_publish_ts = price.primary_publish_ts;
-    market.oracle.last_secondary_publish_ts = price.secondary_publish_ts;
+    market.oracle.last_primary_sequence = price.primary_sequence;
+    market.oracle.last_secondary_sequence = price.secondary_sequence;
+    market.price_guard.confirmation_secs = params.price_confirmation_secs;
     market.oracle.last_price = price.price;
     market.amm.base_reserve.set(curve.base_reserve);
     market.amm.quote_reserve.set(curve.quote_reserve);
@@ -168,6 +175,7 @@ fn oracle_config(
         max_confidence_bps: params.max_confidence_bps,
         consensus_band_bps: params.consensus_band_bps,
         max_jump_bps: params.max_oracle_jump_bps,
+        min_samples: params.min_oracle_samples,
         ..OracleConfig::default()
     };
     if let Some(source) = params.secondary_source {
@@ -218,6 +226,8 @@ pub struct Tunables {
     pub imf_factor: u32,
     pub mark_oracle_band_bps: u16,
     pub max_oracle_jump_bps: u16,
+    pub price_confirmation_secs: u32,
+    pub min_oracle_samples: u8,
     pub max_slot_move_bps: u16,
     pub max_open_interest: u64,
     pub max_position_notional: u64,
@@ -244,6 +254,8 @@ impl From<&CreateMarketParams> for Tunables {
             imf_factor: p.imf_factor,
             mark_oracle_band_bps: p.mark_oracle_band_bps,
             max_oracle_jump_bps: p.max_oracle_jump_bps,
+            price_confirmation_secs: p.price_confirmation_secs,
+            min_oracle_samples: p.min_oracle_samples,
             max_slot_move_bps: p.max_slot_move_bps,
             max_open_interest: p.max_open_interest,
             max_position_notional: p.max_position_notional,
@@ -271,7 +283,10 @@ impl Tunables {
                     || (bounds::MIN_CONSENSUS_BAND_BPS..=bounds::MAX_CONSENSUS_BAND_BPS)
                         .contains(&p.consensus_band_bps))
                 && (bounds::MIN_ORACLE_JUMP_BPS..=bounds::MAX_ORACLE_JUMP_BPS)
-                    .contains(&p.max_oracle_jump_bps),
+                    .contains(&p.max_oracle_jump_bps)
+                && (bounds::MIN_PRICE_CONFIRMATION_SECS..=bounds::MAX_PRICE_CONFIRMATION_SECS)
+                    .contains(&p.price_confirmation_secs)
+                && (bounds::MIN_ORACLE_SAMPLES..=bounds::MAX_ORACLE_SAMPLES).contains(&p.min_oracle_samples),
             VammError::InvalidOracleConfig
         );
         let ok = (bounds::MIN_MAINTENANCE_RATIO..=bounds::MAX_MAINTENANCE_RATIO).contains(&p.maintenance_ratio)

@@ -3,7 +3,7 @@ use crate::error::VammError;
 use crate::events::MarketRepegged;
 use crate::math::amm::repeg_cost;
 use crate::math::safe::{mul_div_u64, SafeMath};
-use crate::oracle::read_and_record;
+use crate::oracle::{read_and_record, OracleClock};
 use crate::state::{Exchange, Market};
 use anchor_lang::prelude::*;
 
@@ -28,13 +28,13 @@ pub struct Repeg<'info> {
 }
 
 pub fn handle_repeg(ctx: Context<Repeg>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = OracleClock::now()?;
     let mut market = ctx.accounts.market.load_mut()?;
     let oracle = read_and_record(
         &mut market,
         &ctx.accounts.primary_oracle,
         ctx.accounts.secondary_oracle.as_deref(),
-        now,
+        clock,
     )?;
     let curve = market.amm.curve();
     // mark = Y * peg / X, so the peg that marks at the oracle is oracle * X / Y.

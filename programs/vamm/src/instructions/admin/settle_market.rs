@@ -2,7 +2,7 @@ use crate::constants::seeds;
 use crate::error::VammError;
 use crate::events::MarketSettled;
 use crate::math::safe::SafeMath;
-use crate::oracle::read_and_record;
+use crate::oracle::{read_and_record, OracleClock};
 use crate::state::{Exchange, Market, MarketStatus};
 use anchor_lang::prelude::*;
 
@@ -24,14 +24,15 @@ pub struct SettleMarket<'info> {
 }
 
 pub fn handle_settle_market(ctx: Context<SettleMarket>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = OracleClock::now()?;
+    let now = clock.unix_ts;
     let mut market = ctx.accounts.market.load_mut()?;
     require!(market.status()? == MarketStatus::Paused, VammError::MarketNotPaused);
     let price = read_and_record(
         &mut market,
         &ctx.accounts.primary_oracle,
         ctx.accounts.secondary_oracle.as_deref(),
-        now,
+        clock,
     )?;
     market.settlement_price = price.price;
     market.status = MarketStatus::Settled as u8;

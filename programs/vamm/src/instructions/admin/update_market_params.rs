@@ -18,6 +18,8 @@ pub struct MarketParamsUpdate {
     pub imf_factor: Option<u32>,
     pub mark_oracle_band_bps: Option<u16>,
     pub max_oracle_jump_bps: Option<u16>,
+    pub price_confirmation_secs: Option<u32>,
+    pub min_oracle_samples: Option<u8>,
     pub max_slot_move_bps: Option<u16>,
     pub max_open_interest: Option<u64>,
     pub max_position_notional: Option<u64>,
@@ -61,6 +63,8 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarket>, update: MarketPar
         imf_factor,
         mark_oracle_band_bps,
         max_oracle_jump_bps,
+        price_confirmation_secs,
+        min_oracle_samples,
         max_slot_move_bps,
         max_open_interest,
         max_position_notional,
@@ -91,6 +95,8 @@ fn tunables(m: &Market) -> Tunables {
         imf_factor: m.risk.imf_factor,
         mark_oracle_band_bps: m.risk.mark_oracle_band_bps,
         max_oracle_jump_bps: m.oracle.max_jump_bps,
+        price_confirmation_secs: m.price_guard.confirmation_secs,
+        min_oracle_samples: m.oracle.min_samples,
         max_slot_move_bps: m.risk.max_slot_move_bps,
         max_open_interest: m.risk.max_open_interest,
         max_position_notional: m.risk.max_position_notional,
@@ -115,6 +121,8 @@ fn apply(m: &mut Market, t: &Tunables) {
     m.risk.imf_factor = t.imf_factor;
     m.risk.mark_oracle_band_bps = t.mark_oracle_band_bps;
     m.oracle.max_jump_bps = t.max_oracle_jump_bps;
+    m.price_guard.confirmation_secs = t.price_confirmation_secs;
+    m.oracle.min_samples = t.min_oracle_samples;
     m.risk.max_slot_move_bps = t.max_slot_move_bps;
     m.risk.max_open_interest = t.max_open_interest;
     m.risk.max_position_notional = t.max_position_notional;

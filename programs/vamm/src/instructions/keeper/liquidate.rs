@@ -3,7 +3,7 @@ use crate::controller::liquidation::liquidate;
 use crate::controller::price_book::PriceBook;
 use crate::error::VammError;
 use crate::events::Liquidated;
-use crate::oracle::read_and_record;
+use crate::oracle::{read_and_record, OracleClock};
 use crate::state::{Exchange, Market, TraderAccount};
 use anchor_lang::prelude::*;
 
@@ -43,20 +43,21 @@ pub struct Liquidate<'info> {
 }
 
 pub fn handle_liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: LiquidateParams) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = OracleClock::now()?;
+    let now = clock.unix_ts;
     let accounts = &ctx.accounts;
     let mut market = accounts.market.load_mut()?;
     let mut liquidatee = accounts.liquidatee.load_mut()?;
     let mut liquidator = accounts.liquidator_account.load_mut()?;
     let oracle =
-        read_and_record(&mut market, &accounts.primary_oracle, accounts.secondary_oracle.as_deref(), now);
+        read_and_record(&mut market, &accounts.primary_oracle, accounts.secondary_oracle.as_deref(), clock);
     let prices = PriceBook::for_market(
         ctx.remaining_accounts,
         &accounts.exchange.key(),
         &accounts.market.key(),
         &market,
         oracle.map(|p| p.price),
-        now,
+        clock,
     )?;
 
     let outcome = liquidate(

@@ -1,7 +1,7 @@
 use crate::controller::funding::settle_market_funding;
 use crate::error::VammError;
 use crate::events::FundingSettled;
-use crate::oracle::read_and_record;
+use crate::oracle::{read_and_record, OracleClock};
 use crate::state::{Market, MarketStatus};
 use anchor_lang::prelude::*;
 
@@ -20,7 +20,8 @@ pub struct SettleFunding<'info> {
 }
 
 pub fn handle_settle_funding(ctx: Context<SettleFunding>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = OracleClock::now()?;
+    let now = clock.unix_ts;
     let mut market = ctx.accounts.market.load_mut()?;
     require!(
         matches!(market.status()?, MarketStatus::Active | MarketStatus::ReduceOnly),
@@ -30,7 +31,7 @@ pub fn handle_settle_funding(ctx: Context<SettleFunding>) -> Result<()> {
         &mut market,
         &ctx.accounts.primary_oracle,
         ctx.accounts.secondary_oracle.as_deref(),
-        now,
+        clock,
     )?;
     let settled = settle_market_funding(&mut market, now, price.price)?;
     let o = settled.outcome;

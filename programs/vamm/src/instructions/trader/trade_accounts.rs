@@ -3,7 +3,7 @@ use crate::controller::price_book::PriceBook;
 use crate::controller::trade::{execute_trade, TradeRequest};
 use crate::error::VammError;
 use crate::events::TradeExecuted;
-use crate::oracle::read_and_record;
+use crate::oracle::{read_and_record, OracleClock};
 use crate::state::{Exchange, Market, TraderAccount};
 use anchor_lang::prelude::*;
 
@@ -41,15 +41,20 @@ pub fn run_trade<'info>(ctx: Context<'info, Trade<'info>>, request: TradeRequest
     let mut market = accounts.market.load_mut()?;
     let mut trader = accounts.trader_account.load_mut()?;
 
-    let oracle =
-        read_and_record(&mut market, &accounts.primary_oracle, accounts.secondary_oracle.as_deref(), now);
+    let oracle_clock = OracleClock { unix_ts: now, slot: clock.slot };
+    let oracle = read_and_record(
+        &mut market,
+        &accounts.primary_oracle,
+        accounts.secondary_oracle.as_deref(),
+        oracle_clock,
+    );
     let prices = PriceBook::for_market(
         ctx.remaining_accounts,
         &accounts.exchange.key(),
         &accounts.market.key(),
         &market,
         oracle.map(|p| p.price),
-        now,
+        oracle_clock,
     )?;
 
     let outcome = execute_trade(&mut market, &mut trader, &request, &prices, now, clock.slot)?;

@@ -3,6 +3,7 @@ use crate::controller::price_book::PriceBook;
 use crate::error::VammError;
 use crate::events::CollateralWithdrawn;
 use crate::math::safe::SafeMath;
+use crate::oracle::OracleClock;
 use crate::state::{Exchange, TraderAccount};
 use crate::transfers::transfer_from_vault;
 use anchor_lang::prelude::*;
@@ -34,11 +35,12 @@ pub struct Withdraw<'info> {
 
 pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
     require!(amount > 0, VammError::ZeroAmount);
-    let now = Clock::get()?.unix_timestamp;
+    let clock = OracleClock::now()?;
+    let now = clock.unix_ts;
     let free_after = {
         let mut trader = ctx.accounts.trader_account.load_mut()?;
         let mut prices = PriceBook::default();
-        prices.add_remaining(ctx.remaining_accounts, &ctx.accounts.exchange.key(), None, now)?;
+        prices.add_remaining(ctx.remaining_accounts, &ctx.accounts.exchange.key(), None, clock)?;
         let free = prices.margin(&trader)?.free_collateral()?;
         require!(amount <= free, VammError::InsufficientFreeCollateral);
         trader.collateral = trader.collateral.safe_sub(amount)?;

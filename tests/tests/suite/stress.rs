@@ -1,0 +1,238 @@
+//! The stress matrix: oracle moves of -15% to x10, each over 1 minute, 10
+//! minutes and 1 hour, against a crowd of leveraged positions on the
+//! losing side, an arbitrageur and the real keeper service. For every cell
+//! the market must never stay frozen, the vault must balance after every
+//! step, and the figures are printed (`--nocapture`) and must match
+//! `docs/stress.md` (rewrite it with `VAMM_WRITE_STRESS=1`).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use vamm::math::amm::{Direction, TradeSize};
+use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::valuation::{account_health, fetch_markets, fetch_trader, price_book};
+use vamm_tests::*;
+
+const START_PRICE: u64 = 100 * PRICE;
+/// Seconds the final level is held after the move, with the keeper on.
+const SETTLE_SECS: i64 = 900;
+/// Keeper and arbitrageur cadence after the move, seconds.
+const SETTLE_STEP_SECS: i64 = 30;
+const CONFIRMATION_SECS: u32 = 60;
+
+struct Move {
+    name: &'static str,
+    /// Final price as a percentage of the start.
+    final_pct: u64,
+}
+
+const MOVES: [Move; 6] = [
+    Move { name: "-15%", final_pct: 85 },
+    Move { name: "-40%", final_pct: 60 },
+    Move { name: "-60%", final_pct: 40 },
+    Move { name: "-90%", final_pct: 10 },
+    Move { name: "+100%", final_pct: 200 },
+    Move { name: "x10", final_pct: 1_000 },
+];
+
+/// (label, duration of the move, keeper and arbitrageur cadence), seconds.
+const DURATIONS: [(&str, i64, i64); 3] = [("1 min", 60, 10), ("10 min", 600, 30), ("1 h", 3_600, 60)];
+
+#[derive(Debug, Default)]
+struct Cell {
+    holds: u32,
+    /// Longest time between a hold's first held print and the print that
+    /// ended it: how long liquidations waited, seconds.
+    longest_hold_secs: i64,
+    liquidations: u64,
+    bankruptcies: u64,
+    insured: u64,
+    socialised: u64,
+    unrecovered: u64,
+    /// Largest |mark - oracle| after the keeper's liquidations, before the
+    /// arbitrageur trades, bps of the oracle (steps where the price is held
+    /// excluded).
+    max_gap_before_arb_bps: u64,
+    /// Largest |mark - oracle| after the arbitrageur's trade, bps of the
+    /// oracle (while a price is held the arbitrageur cannot add risk).
+    max_gap_after_arb_bps: u64,
+    /// Profit claims the market's PnL pool could not pay at the end, quote native.
+    unpaid_claims: u64,
+    /// Accounts still liquidatable at the end (must be 0).
+    liquidatable_at_end: usize,
+}
+
+/// A deploy-like market (25% jump band, 5% mark-oracle band and per-slot
+/// limit, 60 s confirmation) with a range wide enough for every move.
+fn stress_market_params() -> vamm::instructions::CreateMarketParams {
+    let mut params = default_market_params(0, "SOL-PERP", START_PRICE, Oracles::PythAndSwitchboard);
+    params.min_price = 2 * PRICE;
+    params.max_price = 2_000 * PRICE;
+    params.mark_oracle_band_bps = 500;
+    params.max_slot_move_bps = 500;
+    params.max_oracle_jump_bps = 2_500;
+    params.price_confirmation_secs = CONFIRMATION_SECS;
+    params
+}
+
+async fn run_cell(final_pct: u64, duration: i64, step: i64) -> Cell {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market_with(stress_market_params(), START_PRICE).await.unwrap();
+    let _staker = env.staker(100_000 * USDC, 20_000 * USDC).await;
+    let arb = env.trader(20_000_000 * USDC, 10_000_000 * USDC).await;
+    let (losing, winning) = if final_pct < 100 {
+        (Direction::Long, Direction::Short)
+    } else {
+        (Direction::Short, Direction::Long)
+    };
+    for (direction, leverage_tenths) in [20u64, 30, 40, 50, 60, 70, 80, 85]
+        .map(|l| (losing, l))
+        .into_iter()
+        .chain([(winning, 30), (winning, 50)])
+    {
+        let trader = env.trader(10_000 * USDC, 1_000 * USDC).await;
+        let notional = 1_000 * USDC * leverage_tenths / 10;
+        env.open(&trader, sol, direction, TradeSize::Quote(notional)).await.unwrap();
+        env.align_mark(&arb, sol, START_PRICE).await.unwrap();
+    }
+    let keeper_trader = env.keeper().await;
+    let mut keeper =
+        Keeper::new(keeper_trader.owner.insecure_clone(), keeper_trader.account, KeeperConfig::default());
+    env.check_invariants().await;
+
+    let final_price = START_PRICE * final_pct / 100;
+    let mut cell = Cell::default();
+    let mut hold_started: Option<i64> = None;
+    let mut elapsed = 0;
+    while elapsed < duration + SETTLE_SECS {
+        let dt = if elapsed < duration { step } else { SETTLE_STEP_SECS };
+        elapsed += dt;
+        env.advance_time(dt).await;
+        let progress = elapsed.min(duration) as u64;
+        let price = if final_price >= START_PRICE {
+            START_PRICE + (final_price - START_PRICE) * progress / duration as u64
+        } else {
+            START_PRICE - (START_PRICE - final_price) * progress / duration as u64
+        };
+        env.set_price(sol, price);
+        keeper.tick(&mut env.rt).await.expect("keeper tick");
+        let gap_bps = |market: &vamm::state::Market| {
+            market.amm.curve().mark_price().unwrap().abs_diff(price) * 10_000 / price
+        };
+        let market = env.market_state(sol).await;
+        if !market.price_guard.is_holding() {
+            cell.max_gap_before_arb_bps = cell.max_gap_before_arb_bps.max(gap_bps(&market));
+        }
+        // The arbitrageur cannot add risk while the price is held.
+        let _ = env.align_mark(&arb, sol, price).await;
+
+        let market = env.market_state(sol).await;
+        cell.max_gap_after_arb_bps = cell.max_gap_after_arb_bps.max(gap_bps(&market));
+        match (hold_started, market.price_guard.is_holding()) {
+            (None, true) => {
+                hold_started = Some(market.price_guard.hold_since_ts);
+                cell.holds += 1;
+            }
+            (Some(since), false) => {
+                cell.longest_hold_secs = cell.longest_hold_secs.max(env.now - since);
+                hold_started = None;
+            }
+            _ => {}
+        }
+        env.check_invariants().await;
+    }
+
+    // Never frozen: the final level is the market's accepted price, and
+    // nothing is left for a keeper to liquidate.
+    let market = env.market_state(sol).await;
+    assert!(
+        !market.price_guard.is_holding(),
+        "the market still holds after {SETTLE_SECS} s at the new level"
+    );
+    assert_eq!(market.oracle.last_price, final_price);
+    let clock = env.clock();
+    let markets = fetch_markets(&mut env.rt).await.unwrap();
+    assert_eq!(markets[0].oracle_price(clock).unwrap(), final_price);
+    let book = price_book(&markets, clock, &[]);
+    for address in env.trader_accounts.clone() {
+        let trader = fetch_trader(&mut env.rt, &address).await.unwrap().unwrap();
+        let health = account_health(&book, &trader).unwrap();
+        if trader.has_base() && health.health >= vamm::math::margin::HealthState::Liquidatable {
+            cell.liquidatable_at_end += 1;
+        }
+    }
+    cell.liquidations = market.stats.liquidation_count;
+    cell.bankruptcies = keeper.stats.bankruptcies_resolved;
+    cell.insured = market.stats.bad_debt_insured;
+    cell.socialised = market.stats.bad_debt_socialised;
+    cell.unrecovered = market.stats.bad_debt_unrecovered;
+    cell.unpaid_claims = market.pools.unpaid_profit;
+    cell
+}
+
+fn usdc(amount: u64) -> String {
+    format!("{}.{:02}", amount / USDC, amount % USDC / 10_000)
+}
+
+#[tokio::test]
+async fn stress_matrix_never_freezes_and_conserves_the_vault() {
+    let mut table = String::new();
+    writeln!(
+        table,
+        "| move | over | holds | longest hold (s) | liquidation steps | bankruptcies | bad debt (USDC) | insured | socialised | unrecovered | unpaid claims (USDC) | max gap before arb (bps) | max gap after arb (bps) |"
+    )
+    .unwrap();
+    writeln!(table, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|").unwrap();
+    for m in &MOVES {
+        for (label, duration, step) in DURATIONS {
+            let cell = run_cell(m.final_pct, duration, step).await;
+            assert_eq!(cell.liquidatable_at_end, 0, "{} over {label}: liquidations stopped", m.name);
+            assert!(
+                cell.longest_hold_secs <= CONFIRMATION_SECS as i64 + 2 * step.max(SETTLE_STEP_SECS),
+                "{} over {label}: a hold outlasted its bound: {cell:?}",
+                m.name
+            );
+            let bad_debt = cell.insured + cell.socialised + cell.unrecovered;
+            writeln!(
+                table,
+                "| {} | {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                m.name,
+                cell.holds,
+                cell.longest_hold_secs,
+                cell.liquidations,
+                cell.bankruptcies,
+                usdc(bad_debt),
+                usdc(cell.insured),
+                usdc(cell.socialised),
+                usdc(cell.unrecovered),
+                usdc(cell.unpaid_claims),
+                cell.max_gap_before_arb_bps,
+                cell.max_gap_after_arb_bps,
+            )
+            .unwrap();
+        }
+    }
+    println!("{table}");
+    check_doc(&table);
+}
+
+const BEGIN: &str = "<!-- stress-matrix:begin -->\n";
+const END: &str = "<!-- stress-matrix:end -->";
+
+/// The committed figures must be the ones this code produces.
+fn check_doc(table: &str) {
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = PathBuf::from(manifest_dir).join("../docs/stress.md");
+    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let start = doc.find(BEGIN).expect("docs/stress.md has the begin marker") + BEGIN.len();
+    let end = doc.find(END).expect("docs/stress.md has the end marker");
+    if doc[start..end] == *table {
+        return;
+    }
+    if std::env::var("VAMM_WRITE_STRESS").is_ok_and(|v| v == "1") {
+        let updated = format!("{}{table}{}", &doc[..start], &doc[end..]);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    panic!("docs/stress.md is stale: rerun this test with VAMM_WRITE_STRESS=1 and commit the result");
+}
