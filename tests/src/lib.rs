@@ -532,7 +532,33 @@ impl TestEnv {
 
     pub async fn resolve_bankruptcy(&mut self, target: &Pubkey, market: usize) -> TxResult {
         let cranker = self.wallet();
-        let ix = ix::resolve_bankruptcy(&cranker.pubkey(), &self.markets[market].address, target, &self.mint);
+        // Every other market in which the account holds a claim.
+        let state = self.trader_state(target).await;
+        let claim_markets: Vec<Pubkey> = state
+            .positions
+            .iter()
+            .filter(|p| p.pending_profit > 0 && p.market_index != self.markets[market].index)
+            .map(|p| ix::market_pda(p.market_index))
+            .collect();
+        let ix = ix::resolve_bankruptcy(
+            &cranker.pubkey(),
+            &self.markets[market].address,
+            target,
+            &self.mint,
+            &claim_markets,
+        );
+        self.send(&[ix], &[&cranker]).await
+    }
+
+    /// Every listed market's address.
+    pub fn all_markets(&self) -> Vec<Pubkey> {
+        self.markets.iter().map(|m| m.address).collect()
+    }
+
+    /// Pays `target`'s profit claim in `market` from its PnL pool.
+    pub async fn settle_pnl(&mut self, target: &Pubkey, market: usize) -> TxResult {
+        let cranker = self.wallet();
+        let ix = ix::settle_pnl(&cranker.pubkey(), &self.markets[market].address, target);
         self.send(&[ix], &[&cranker]).await
     }
 
@@ -558,7 +584,8 @@ impl TestEnv {
     }
 
     pub async fn stake(&mut self, staker: &Trader, amount: u64) -> TxResult {
-        let ix = ix::stake_insurance(&staker.owner.pubkey(), &staker.usdc, &self.mint, amount);
+        let markets = self.all_markets();
+        let ix = ix::stake_insurance(&staker.owner.pubkey(), &staker.usdc, &self.mint, amount, &markets);
         self.send(&[ix], &[&staker.owner]).await
     }
 

@@ -367,6 +367,21 @@ async fn trader<T: Transport>(
                 &format!("settled {account} in market {market}"),
             );
         }
+        TraderCommand::SettlePnl { market, owner: who, sub_account } => {
+            let who = who.as_deref().map(pubkey).transpose()?.unwrap_or(owner);
+            let account = ix::trader_pda(&who, sub_account);
+            let before = vamm_client::valuation::fetch_trader(t, &account).await.map_err(send)?;
+            t.send(&[ix::settle_pnl(&owner, &ix::market_pda(market), &account)], &[signer])
+                .await
+                .map_err(send)?;
+            let after = vamm_client::valuation::fetch_trader(t, &account).await.map_err(send)?;
+            let paid = after.map_or(0, |a| a.collateral).saturating_sub(before.map_or(0, |b| b.collateral));
+            print_result(
+                json,
+                json!({ "market": market, "trader_account": account.to_string(), "paid": paid }),
+                &format!("paid {} USDC of the claim of {account} in market {market}", usdc(paid as i128)),
+            );
+        }
         TraderCommand::Show { owner: who, sub_account } => {
             let who = who.as_deref().map(pubkey).transpose()?.unwrap_or(owner);
             show_trader(t, &who, sub_account, json).await?;

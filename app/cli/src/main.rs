@@ -237,6 +237,17 @@ pub enum TraderCommand {
         #[arg(long, default_value_t = 0)]
         sub_account: u16,
     },
+    /// Pay a profit claim from a market's PnL pool into collateral (as far
+    /// as the pool can; in a settled market, the pro-rata share once final).
+    SettlePnl {
+        #[arg(long)]
+        market: u16,
+        /// Whose account (default: the signer).
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        sub_account: u16,
+    },
     /// Positions with health, entry, mark, oracle and liquidation price.
     Show {
         /// Whose account (default: the signer).

@@ -230,14 +230,18 @@ pub fn liquidate(
     ix
 }
 
+/// `claim_markets`: every other market in which the account holds a
+/// profit claim (writable), so the claims are paid into its collateral
+/// before the insurance fund pays.
 pub fn resolve_bankruptcy(
     cranker: &Pubkey,
     market: &Pubkey,
     trader_account: &Pubkey,
     mint: &Pubkey,
+    claim_markets: &[Pubkey],
 ) -> Instruction {
     let exchange = exchange_pda();
-    build(
+    let mut ix = build(
         vamm::accounts::ResolveBankruptcy {
             cranker: *cranker,
             exchange,
@@ -249,7 +253,22 @@ pub fn resolve_bankruptcy(
             token_program: spl_token_interface::ID,
         },
         vamm::instruction::ResolveBankruptcy {},
+    );
+    ix.accounts.extend(claim_markets.iter().map(|k| AccountMeta::new(*k, false)));
+    ix
+}
+
+/// Pays `trader_account`'s profit claim in `market` from its PnL pool.
+pub fn settle_pnl(cranker: &Pubkey, market: &Pubkey, trader_account: &Pubkey) -> Instruction {
+    build(
+        vamm::accounts::SettlePnl { cranker: *cranker, market: *market, trader_account: *trader_account },
+        vamm::instruction::SettlePnl {},
     )
+}
+
+/// Every listed market's address, as `stake_insurance` and `unstake` need.
+pub fn all_markets(market_count: u16) -> Vec<Pubkey> {
+    (0..market_count).map(market_pda).collect()
 }
 
 pub fn sweep_insurance_fees(cranker: &Pubkey, market: &Pubkey, mint: &Pubkey) -> Instruction {
@@ -279,9 +298,16 @@ pub fn create_insurance_stake(owner: &Pubkey) -> Instruction {
     )
 }
 
-pub fn stake_insurance(owner: &Pubkey, source: &Pubkey, mint: &Pubkey, amount: u64) -> Instruction {
+/// `markets`: every listed market (see `all_markets`).
+pub fn stake_insurance(
+    owner: &Pubkey,
+    source: &Pubkey,
+    mint: &Pubkey,
+    amount: u64,
+    markets: &[Pubkey],
+) -> Instruction {
     let exchange = exchange_pda();
-    build(
+    let mut ix = build(
         vamm::accounts::StakeInsurance {
             owner: *owner,
             exchange,
@@ -292,7 +318,9 @@ pub fn stake_insurance(owner: &Pubkey, source: &Pubkey, mint: &Pubkey, amount: u
             token_program: spl_token_interface::ID,
         },
         vamm::instruction::StakeInsurance { amount },
-    )
+    );
+    ix.accounts.extend(markets.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    ix
 }
 
 pub fn request_unstake(owner: &Pubkey, shares: u64) -> Instruction {
@@ -306,9 +334,10 @@ pub fn request_unstake(owner: &Pubkey, shares: u64) -> Instruction {
     )
 }
 
-pub fn unstake(owner: &Pubkey, destination: &Pubkey, mint: &Pubkey) -> Instruction {
+/// `markets`: every listed market (see `all_markets`).
+pub fn unstake(owner: &Pubkey, destination: &Pubkey, mint: &Pubkey, markets: &[Pubkey]) -> Instruction {
     let exchange = exchange_pda();
-    build(
+    let mut ix = build(
         vamm::accounts::Unstake {
             owner: *owner,
             exchange,
@@ -319,7 +348,9 @@ pub fn unstake(owner: &Pubkey, destination: &Pubkey, mint: &Pubkey) -> Instructi
             token_program: spl_token_interface::ID,
         },
         vamm::instruction::Unstake {},
-    )
+    );
+    ix.accounts.extend(markets.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    ix
 }
 
 pub fn set_unstake_cooldown(admin: &Pubkey, cooldown_secs: u32) -> Instruction {

@@ -1,8 +1,8 @@
 //! The keeper service: cranks markets whose oracle price left the jump
 //! band (so a new level is confirmed as soon as the program allows),
 //! settles funding when a period is due, liquidates under-margined
-//! accounts riskiest first, resolves bankruptcies and sweeps the insurance
-//! fund's fee share. Written once against
+//! accounts riskiest first, resolves bankruptcies, pays profit claims from
+//! PnL pools that can pay them and sweeps the insurance fund's fee share. Written once against
 //! [`Transport`]. Every action is idempotent: when two keepers race, the
 //! loser's transaction is refused by the program (`FundingNotDue`,
 //! `NotLiquidatable`, `NoBadDebt`, `ZeroAmount`) and counted, not retried.
@@ -50,6 +50,8 @@ pub struct KeeperStats {
     pub price_holds_cranked: u64,
     pub liquidations: u64,
     pub bankruptcies_resolved: u64,
+    /// Profit claims paid from a PnL pool (`settle_pnl`).
+    pub claims_settled: u64,
     pub sweeps: u64,
     /// Positions closed in settled (delisted) markets.
     pub positions_settled: u64,
@@ -104,13 +106,17 @@ impl Keeper {
         self.settle_funding(transport, &markets, now.unix_ts).await;
         self.liquidate(transport, &markets, now).await?;
         self.settle_delisted(transport, &markets).await;
-        self.resolve_bankruptcies(transport).await?;
+        let markets = fetch_markets(transport).await?;
+        self.resolve_bankruptcies(transport, &markets).await?;
+        let markets = fetch_markets(transport).await?;
+        self.settle_claims(transport, &markets).await;
         self.sweep(transport, &markets).await;
         let mut delta = self.stats;
         delta.funding_settled -= before.funding_settled;
         delta.price_holds_cranked -= before.price_holds_cranked;
         delta.liquidations -= before.liquidations;
         delta.bankruptcies_resolved -= before.bankruptcies_resolved;
+        delta.claims_settled -= before.claims_settled;
         delta.sweeps -= before.sweeps;
         delta.positions_settled -= before.positions_settled;
         delta.races_lost -= before.races_lost;
@@ -300,7 +306,16 @@ impl Keeper {
         }
     }
 
-    async fn resolve_bankruptcies<T: Transport>(&mut self, transport: &mut T) -> ClientResult<()> {
+    async fn resolve_bankruptcies<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        markets: &[MarketSnapshot],
+    ) -> ClientResult<()> {
+        let settled = |index: u16| {
+            markets
+                .iter()
+                .any(|m| m.index() == index && matches!(m.market.status(), Ok(MarketStatus::Settled)))
+        };
         let mint = crate::valuation::fetch_exchange(transport).await?.collateral_mint;
         for address in self.index.clone() {
             if self.skip.contains(&address) {
@@ -314,12 +329,21 @@ impl Keeper {
                     continue;
                 }
             };
-            if trader.has_base() {
-                continue;
-            }
-            for position in trader.positions.iter().filter(|p| p.unpaid_loss > 0) {
+            // A settled market resolves whatever the account holds elsewhere.
+            for position in trader
+                .positions
+                .iter()
+                .filter(|p| p.unpaid_loss > 0 && (!trader.has_base() || settled(p.market_index)))
+            {
                 let market = ix::market_pda(position.market_index);
-                let ix = ix::resolve_bankruptcy(&self.wallet.pubkey(), &market, &address, &mint);
+                let claim_markets: Vec<Pubkey> = trader
+                    .positions
+                    .iter()
+                    .filter(|p| p.pending_profit > 0 && p.market_index != position.market_index)
+                    .map(|p| ix::market_pda(p.market_index))
+                    .collect();
+                let ix =
+                    ix::resolve_bankruptcy(&self.wallet.pubkey(), &market, &address, &mint, &claim_markets);
                 match self.send(transport, &[ix]).await {
                     Ok(()) => {
                         self.stats.bankruptcies_resolved += 1;
@@ -336,6 +360,38 @@ impl Keeper {
             }
         }
         Ok(())
+    }
+
+    /// Pays every profit claim a PnL pool can pay now: in trading markets
+    /// when the pool holds money, in settled markets once they are final.
+    async fn settle_claims<T: Transport>(&mut self, transport: &mut T, markets: &[MarketSnapshot]) {
+        let payable = |index: u16| {
+            markets.iter().find(|m| m.index() == index).is_some_and(|m| {
+                if matches!(m.market.status(), Ok(MarketStatus::Settled)) {
+                    vamm::controller::claims::is_final(&m.market)
+                } else {
+                    m.market.pools.pnl_pool > 0
+                }
+            })
+        };
+        for address in self.index.clone() {
+            let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
+                continue;
+            };
+            for position in
+                trader.positions.iter().filter(|p| p.pending_profit > 0 && payable(p.market_index))
+            {
+                let ix =
+                    ix::settle_pnl(&self.wallet.pubkey(), &ix::market_pda(position.market_index), &address);
+                match self.send(transport, &[ix]).await {
+                    Ok(()) => self.stats.claims_settled += 1,
+                    Err(e) if e.is(VammError::NoClaim) || e.is(VammError::PnlPoolEmpty) => {
+                        self.stats.races_lost += 1
+                    }
+                    Err(e) => self.failed("settle_pnl", &e),
+                }
+            }
+        }
     }
 
     async fn sweep<T: Transport>(&mut self, transport: &mut T, markets: &[MarketSnapshot]) {

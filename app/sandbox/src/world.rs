@@ -181,7 +181,16 @@ impl World {
             world.rt.send(&[ix::create_insurance_stake(&owner)], &[&staker.owner]).await.map_err(err)?;
             world
                 .rt
-                .send(&[ix::stake_insurance(&owner, &staker.usdc, &world.mint, amount)], &[&staker.owner])
+                .send(
+                    &[ix::stake_insurance(
+                        &owner,
+                        &staker.usdc,
+                        &world.mint,
+                        amount,
+                        &ix::all_markets(world.markets.len() as u16),
+                    )],
+                    &[&staker.owner],
+                )
                 .await
                 .map_err(err)?;
         }

@@ -19,6 +19,12 @@ pub const FUNDING_INDEX_PRECISION: u64 = 1_000_000_000;
 /// Basis points: 100% = 10_000.
 pub const BPS_DENOMINATOR: u64 = 10_000;
 
+/// Most one bankruptcy resolution may socialise onto a side, per whole
+/// base unit of its open interest: 10% of the market's price (bps). The
+/// rest is recorded as unrecovered, so a dust position is never charged
+/// many times its value and the funding index cannot overflow.
+pub const MAX_SOCIALISED_LOSS_BPS: u64 = 1_000;
+
 /// Number of cross-margin position slots in one trader account.
 pub const MAX_POSITIONS: usize = 8;
 /// Highest sub-account id a wallet may create.

@@ -151,4 +151,14 @@ pub enum VammError {
     MarketNotSettled,
     #[msg("Oracle result aggregates fewer samples than the market requires")]
     OracleTooFewSamples,
+    #[msg("The account holds no profit claim in this market")]
+    NoClaim,
+    #[msg("The market's PnL pool cannot pay any of this claim yet")]
+    PnlPoolEmpty,
+    #[msg("A settled market pays claims once every position is closed and every loss resolved")]
+    SettlementNotFinal,
+    #[msg("The destination is one of the program's own vaults")]
+    DestinationIsProgramVault,
+    #[msg("Every listed market must be passed, once each, to price insurance shares")]
+    MissingMarkets,
 }

@@ -167,12 +167,18 @@ pub struct BankruptcyResolved {
     pub from_collateral: u64,
     pub from_claims: u64,
     pub from_insurance: u64,
-    pub socialised: u64,
+    /// Socialised over the open longs (losses of shorts) and over the open
+    /// shorts (losses of longs).
+    pub socialised_onto_longs: u64,
+    pub socialised_onto_shorts: u64,
+    /// No position left to bear it, or beyond the per-base-unit cap.
     pub unrecovered: u64,
-    /// 1 longs, -1 shorts, 0 none.
-    pub socialised_side: i8,
+    /// Moves of the longs' and shorts' funding indices,
     /// `FUNDING_INDEX_PRECISION`.
-    pub index_delta: i64,
+    pub long_index_delta: i64,
+    pub short_index_delta: i64,
+    /// Claims in other markets paid into collateral first, quote native.
+    pub claims_netted: u64,
     pub ts: i64,
 }
 
@@ -309,4 +315,31 @@ pub struct OraclePriceHoldEnded {
     /// Seconds between the first held observation and this one.
     pub held_secs: i64,
     pub ts: i64,
+}
+
+/// A profit claim paid from a market's PnL pool by `settle_pnl`. Quote
+/// native.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct PnlSettled {
+    pub market_index: u16,
+    pub trader_account: Pubkey,
+    pub paid: u64,
+    /// The part of the claim beyond its pro-rata share of a settled
+    /// market's final pool.
+    pub written_off: u64,
+    /// Claim left after this payment.
+    pub remaining: u64,
+    pub pnl_pool_after: u64,
+    pub collateral_after: u64,
+    pub ts: i64,
+}
+
+/// A final settled market's PnL pool left after every claim was paid,
+/// moved to the treasury, quote native.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct FinalSurplusReleased {
+    pub market_index: u16,
+    pub amount: u64,
 }

@@ -81,8 +81,12 @@ pub mod vamm {
         handle_liquidate(ctx, params)
     }
 
-    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+    pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) -> Result<()> {
         handle_resolve_bankruptcy(ctx)
+    }
+
+    pub fn settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
+        handle_settle_pnl(ctx)
     }
 
     pub fn sweep_insurance_fees(ctx: Context<SweepInsuranceFees>) -> Result<()> {
@@ -93,7 +97,7 @@ pub mod vamm {
         handle_create_insurance_stake(ctx)
     }
 
-    pub fn stake_insurance(ctx: Context<StakeInsurance>, amount: u64) -> Result<()> {
+    pub fn stake_insurance<'info>(ctx: Context<'info, StakeInsurance<'info>>, amount: u64) -> Result<()> {
         handle_stake_insurance(ctx, amount)
     }
 
@@ -101,7 +105,7 @@ pub mod vamm {
         handle_request_unstake(ctx, shares)
     }
 
-    pub fn unstake(ctx: Context<Unstake>) -> Result<()> {
+    pub fn unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> {
         handle_unstake(ctx)
     }
 

@@ -114,8 +114,11 @@ async fn a_fill_too_large_for_a_signed_position_is_refused() {
     env.check_invariants().await;
 }
 
+/// A claim in another market used to block `resolve_bankruptcy` forever
+/// when that market's pool could not pay it. Now the claim is paid into
+/// collateral as far as its pool can, and the resolution goes on.
 #[tokio::test]
-async fn bankruptcy_waits_for_claims_in_other_markets() {
+async fn bankruptcy_nets_claims_elsewhere_and_never_waits_forever() {
     let mut env = TestEnv::new().await;
     let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
     let eth = env.add_market("ETH-PERP", 100 * PRICE, Oracles::Pyth).await;
@@ -142,20 +145,36 @@ async fn bankruptcy_waits_for_claims_in_other_markets() {
     env.liquidate_fully(&keeper, &gambler, sol).await;
     let state = env.trader_state(&gambler.account).await;
     assert!(state.positions.iter().any(|p| p.unpaid_loss > 0));
+
+    // Leaving out the market that owes the account a claim is refused.
+    let cranker = env.wallet();
+    let skip_claims = ix::resolve_bankruptcy(
+        &cranker.pubkey(),
+        &env.markets[sol].address,
+        &gambler.account,
+        &env.mint,
+        &[],
+    );
+    let mut watched = env.watched(&gambler);
+    watched.push(ix::insurance_vault_pda(&env.exchange));
+    assert_refused!(env, watched, env.send(&[skip_claims], &[&cranker]).await, VammError::ClaimsOutstanding);
+
+    // With it, the claim is paid into collateral as far as the ETH pool
+    // can, and the rest of the loss is resolved.
+    let eth_pool = env.market_state(eth).await.pools.pnl_pool;
     let fund_before = env.exchange_state().await.insurance.balance;
-    assert_error(env.resolve_bankruptcy(&gambler.account, sol).await, VammError::ClaimsOutstanding);
-    assert_eq!(env.exchange_state().await.insurance.balance, fund_before, "the fund paid nothing");
-    // A keeper counts the account as waiting, not as an error, and does not
-    // resend until its next index refresh.
     let mut keeper = vamm_client::keeper::Keeper::new(
         keeper.owner.insecure_clone(),
         keeper.account,
         vamm_client::keeper::KeeperConfig::default(),
     );
     let first = keeper.tick(&mut env.rt).await.unwrap();
-    assert_eq!((first.waiting, first.errors), (1, 0), "{first:?}");
-    let second = keeper.tick(&mut env.rt).await.unwrap();
-    assert_eq!((second.waiting, second.errors), (0, 0), "{second:?}");
+    assert_eq!((first.bankruptcies_resolved, first.waiting, first.errors), (1, 0, 0), "{first:?}");
+    let state = env.trader_state(&gambler.account).await;
+    assert!(state.positions.iter().all(|p| p.unpaid_loss == 0));
+    let eth_claim = state.positions.iter().find(|p| p.market_index == 1).map_or(0, |p| p.pending_profit);
+    assert_eq!(eth_claim, claim - claim.min(eth_pool), "the ETH pool paid what it held");
+    assert!(env.exchange_state().await.insurance.balance < fund_before, "the fund paid the rest");
     env.check_invariants().await;
 }
 
@@ -167,7 +186,7 @@ async fn an_unstake_request_expires() {
     env.send(&[ix::request_unstake(&owner, 1_000)], &[&staker.owner]).await.unwrap();
     let window = vamm::constants::insurance::UNSTAKE_WINDOW_SECS as i64;
     env.advance_time(7 * 86_400 + window + 1).await;
-    let unstake = ix::unstake(&owner, &staker.usdc, &env.mint);
+    let unstake = ix::unstake(&owner, &staker.usdc, &env.mint, &env.all_markets());
     let watched = vec![staker.account, staker.usdc, env.exchange];
     assert_refused!(
         env,

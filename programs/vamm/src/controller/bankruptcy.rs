@@ -1,13 +1,14 @@
-//! Resolving an unpaid loss once an account holds no positions: its own
-//! collateral first, then its profit claim in the same market, then the
-//! insurance fund, and what is left is socialised over the open positions
-//! on the other side of the market through their funding index.
+//! Resolving unpaid losses. Order: the account's collateral, its profit
+//! claim in the same market, the insurance fund, then each side's part is
+//! socialised over the open positions of the other side through their
+//! funding index, at most `MAX_SOCIALISED_LOSS_BPS` of the market's price
+//! per base unit; the rest is recorded as unrecovered.
 
-use crate::controller::settlement::side_of;
+use crate::constants::{BASE_PRECISION, BPS_DENOMINATOR, MAX_SOCIALISED_LOSS_BPS};
 use crate::error::VammError;
 use crate::math::funding::socialised_loss_delta;
-use crate::math::safe::SafeMath;
-use crate::state::{InsuranceFund, Market, TraderAccount};
+use crate::math::safe::{mul_div_u128, mul_div_u64, to_u64, SafeMath};
+use crate::state::{InsuranceFund, Market, MarketStatus, TraderAccount};
 use anchor_lang::prelude::*;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -17,36 +18,35 @@ pub struct BankruptcyOutcome {
     pub from_collateral: u64,
     pub from_claims: u64,
     pub from_insurance: u64,
-    pub socialised: u64,
+    pub socialised_onto_longs: u64,
+    pub socialised_onto_shorts: u64,
     pub unrecovered: u64,
-    /// Side that bears the socialised part: 1 longs, -1 shorts, 0 none.
-    pub socialised_side: i8,
-    /// How far that side's funding index moved, `FUNDING_INDEX_PRECISION`.
-    pub index_delta: i64,
+    /// `FUNDING_INDEX_PRECISION`.
+    pub long_index_delta: i64,
+    pub short_index_delta: i64,
 }
 
 /// Splits the unpaid loss of `trader`'s position in `market`. The caller
-/// moves `from_insurance` tokens from the insurance vault to the vault.
+/// moves `from_insurance` tokens from the insurance vault to the vault, and
+/// has paid the account's claims in other markets into its collateral
+/// first (as far as those pools could). The account must hold no base,
+/// except when `market` is settled: there nothing may delay the final
+/// payout, so its loss is resolved whatever the account holds elsewhere.
 pub fn resolve(
     market: &mut Market,
     trader: &mut TraderAccount,
     insurance: &mut InsuranceFund,
 ) -> Result<BankruptcyOutcome> {
-    require!(!trader.has_base(), VammError::BankruptcyNeedsLiquidation);
+    let settled = market.status == MarketStatus::Settled as u8;
+    require!(settled || !trader.has_base(), VammError::BankruptcyNeedsLiquidation);
     let index = market.market_index;
     let slot = trader
         .positions
         .iter()
         .position(|p| p.market_index == index && p.unpaid_loss > 0)
         .ok_or_else(|| error!(VammError::NoBadDebt))?;
-    // A claim in another market must be paid into collateral first (where
-    // it covers the loss); otherwise the fund would pay a debt the account
-    // can still pay itself.
-    require!(
-        trader.positions.iter().all(|p| p.pending_profit == 0 || p.market_index == index),
-        VammError::ClaimsOutstanding
-    );
-    let deficit = trader.positions[slot].unpaid_loss;
+    let position = trader.positions[slot];
+    let deficit = position.unpaid_loss;
     let mut left = deficit;
 
     let from_collateral = left.min(trader.collateral);
@@ -55,8 +55,8 @@ pub fn resolve(
     left = left.safe_sub(from_collateral)?;
 
     // A claim the pool owes this account cancels against what it owes.
-    let from_claims = left.min(trader.positions[slot].pending_profit);
-    trader.positions[slot].pending_profit = trader.positions[slot].pending_profit.safe_sub(from_claims)?;
+    let from_claims = left.min(position.pending_profit);
+    trader.positions[slot].pending_profit = position.pending_profit.safe_sub(from_claims)?;
     market.pools.unpaid_profit = market.pools.unpaid_profit.safe_sub(from_claims)?;
     left = left.safe_sub(from_claims)?;
 
@@ -67,33 +67,59 @@ pub fn resolve(
     market.stats.bad_debt_insured = market.stats.bad_debt_insured.safe_add(from_insurance)?;
     left = left.safe_sub(from_insurance)?;
 
-    // The other side of the bankrupt position bears the rest.
-    let bearing_side = -trader.positions[slot].loss_side;
-    let (long_base, short_base) = market.open_interest_base();
-    let side_base = match bearing_side {
-        1 => long_base,
-        -1 => short_base,
-        _ => 0,
-    };
     let mut outcome =
         BankruptcyOutcome { deficit, from_collateral, from_claims, from_insurance, ..Default::default() };
-    if left > 0 && side_base > 0 {
-        let delta = socialised_loss_delta(left, side_base)?;
-        let funding = &mut market.funding;
-        if bearing_side == 1 {
-            funding.cumulative_long = funding.cumulative_long.safe_add(delta)?;
-        } else {
-            funding.cumulative_short = funding.cumulative_short.safe_add(delta)?;
-        }
-        market.stats.bad_debt_socialised = market.stats.bad_debt_socialised.safe_add(left)?;
-        outcome.socialised = left;
-        outcome.socialised_side = side_of(bearing_side as i64);
-        outcome.index_delta = delta;
-    } else if left > 0 {
-        market.stats.bad_debt_unrecovered = market.stats.bad_debt_unrecovered.safe_add(left)?;
-        outcome.unrecovered = left;
-    }
+    // What is left is split between the sides in proportion to where the
+    // loss was realised; the short part is borne by the longs.
+    let left_of_shorts = mul_div_u64(left, position.unpaid_loss_short, deficit, false)?;
+    let left_of_longs = left.safe_sub(left_of_shorts)?;
+    let (onto_longs, long_delta) = socialise(market, true, left_of_shorts)?;
+    let (onto_shorts, short_delta) = socialise(market, false, left_of_longs)?;
+    outcome.socialised_onto_longs = onto_longs;
+    outcome.socialised_onto_shorts = onto_shorts;
+    outcome.long_index_delta = long_delta;
+    outcome.short_index_delta = short_delta;
+    outcome.unrecovered = left.safe_sub(onto_longs)?.safe_sub(onto_shorts)?;
+    market.stats.bad_debt_socialised =
+        market.stats.bad_debt_socialised.safe_add(onto_longs.safe_add(onto_shorts)?)?;
+    market.stats.bad_debt_unrecovered = market.stats.bad_debt_unrecovered.safe_add(outcome.unrecovered)?;
+
+    market.pools.unpaid_loss_short = market.pools.unpaid_loss_short.safe_sub(position.unpaid_loss_short)?;
+    market.pools.unpaid_loss_long = market.pools.unpaid_loss_long.safe_sub(position.unpaid_loss_long())?;
     trader.positions[slot].unpaid_loss = 0;
-    trader.positions[slot].loss_side = 0;
+    trader.positions[slot].unpaid_loss_short = 0;
     Ok(outcome)
+}
+
+/// Charges up to `loss` to the open positions of one side (`longs` or
+/// shorts) through its funding index, capped per base unit. Returns what
+/// was charged and the index move.
+fn socialise(market: &mut Market, longs: bool, loss: u64) -> Result<(u64, i64)> {
+    let (long_base, short_base) = market.open_interest_base();
+    let side_base = if longs { long_base } else { short_base };
+    if loss == 0 || side_base == 0 {
+        return Ok((0, 0));
+    }
+    let cap = max_socialised(market, side_base)?;
+    let charged = loss.min(cap);
+    if charged == 0 {
+        return Ok((0, 0));
+    }
+    let delta = socialised_loss_delta(charged, side_base)?;
+    let funding = &mut market.funding;
+    if longs {
+        funding.cumulative_long = funding.cumulative_long.safe_add(delta)?;
+    } else {
+        funding.cumulative_short = funding.cumulative_short.safe_add(delta)?;
+    }
+    Ok((charged, delta))
+}
+
+/// Most one socialisation may charge `side_base`, quote native:
+/// `MAX_SOCIALISED_LOSS_BPS` of the market's price per whole base unit, so
+/// a dust position is never charged many times its value.
+fn max_socialised(market: &Market, side_base: u64) -> Result<u64> {
+    let price = if market.settlement_price > 0 { market.settlement_price } else { market.oracle.last_price };
+    let per_base = mul_div_u64(price, MAX_SOCIALISED_LOSS_BPS, BPS_DENOMINATOR, false)?;
+    to_u64(mul_div_u128(per_base as u128, side_base as u128, BASE_PRECISION as u128, false)?)
 }

@@ -87,7 +87,13 @@ pub fn liquidate(
     require!(within_band > 0, VammError::MarkOracleDivergence);
     require!(base > 0, VammError::ZeroAmount);
 
-    let fill = market.amm.curve().swap(direction, TradeSize::Base(base))?;
+    // Closing the whole position is accepted at any size.
+    let curve = market.amm.curve();
+    let fill = if base == base_before.unsigned_abs() {
+        curve.swap_any_size(direction, TradeSize::Base(base))?
+    } else {
+        curve.swap(direction, TradeSize::Base(base))?
+    };
     let realised = apply_swap(market, liquidatee, slot, &fill)?;
     book_realised_pnl(market, liquidatee, slot, realised, side_of(base_before))?;
     pay_pending_profit(market, liquidatee, slot)?;

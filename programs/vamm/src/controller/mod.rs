@@ -2,7 +2,9 @@
 //! accounts (never `AccountInfo`s) and call into `math`.
 
 pub mod bankruptcy;
+pub mod claims;
 pub mod funding;
+pub mod insurance;
 pub mod liquidation;
 pub mod price_book;
 pub mod settlement;

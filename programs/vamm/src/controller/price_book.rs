@@ -15,6 +15,10 @@ struct Entry {
     /// The market's cumulative funding indices, to value unsettled funding.
     cumulative_long: i64,
     cumulative_short: i64,
+    /// The market's PnL pool and the claims on it, quote native: a claim
+    /// counts toward margin only as far as the pool could pay it.
+    pnl_pool: u64,
+    unpaid_profit: u64,
     /// `PRICE_PRECISION`; `Err` keeps why the oracle could not be used
     /// (as the program error code the client will see).
     price: core::result::Result<u64, ProgramError>,
@@ -54,6 +58,8 @@ impl PriceBook {
             params: market.risk.margin_params(),
             cumulative_long: market.funding.cumulative_long,
             cumulative_short: market.funding.cumulative_short,
+            pnl_pool: market.pools.pnl_pool,
+            unpaid_profit: market.pools.unpaid_profit,
             price: price.map_err(ProgramError::from),
         });
     }
@@ -114,12 +120,13 @@ impl PriceBook {
         AccountMargin::new(trader.collateral, &positions)
     }
 
-    /// One position as margin sees it.
+    /// One position as margin sees it. Its profit claim counts at the
+    /// pool's coverage: `claim * min(1, pnl_pool / claims on the pool)`.
     pub fn position_risk(&self, position: &Position) -> Result<PositionRisk> {
         let mut risk = PositionRisk {
             base: position.base,
             entry_notional: position.entry_notional,
-            pending_profit: position.pending_profit,
+            pending_profit: self.covered_claim(position)?,
             unpaid_loss: position.unpaid_loss,
             unsettled_funding: 0,
             oracle_price: 0,
@@ -141,6 +148,19 @@ impl PriceBook {
             )?;
         }
         Ok(risk)
+    }
+
+    /// The part of the position's claim its market's pool could pay now.
+    fn covered_claim(&self, position: &Position) -> Result<u64> {
+        if position.pending_profit == 0 {
+            return Ok(0);
+        }
+        let entry = self
+            .entries
+            .iter()
+            .find(|e| e.market_index == position.market_index)
+            .ok_or_else(|| error!(VammError::MissingMarketAccount))?;
+        crate::controller::claims::final_share(position.pending_profit, entry.pnl_pool, entry.unpaid_profit)
     }
 
     /// The market whose position needs the most maintenance margin.

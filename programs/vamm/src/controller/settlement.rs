@@ -16,8 +16,9 @@ pub fn side_of(base: i64) -> i8 {
 
 /// Books realised PnL of the position in `slot`: a loss is paid from
 /// collateral into the PnL pool (what collateral cannot cover becomes the
-/// slot's unpaid loss, on side `loss_side`); a profit becomes a claim on
-/// the PnL pool.
+/// slot's unpaid loss, recorded on side `loss_side`, 1 long or -1 short,
+/// in the slot and in the market's per-side totals); a profit becomes a
+/// claim on the PnL pool.
 pub fn book_realised_pnl(
     market: &mut Market,
     trader: &mut TraderAccount,
@@ -38,7 +39,12 @@ pub fn book_realised_pnl(
         if shortfall > 0 {
             let position = &mut trader.positions[slot];
             position.unpaid_loss = position.unpaid_loss.safe_add(shortfall)?;
-            position.loss_side = loss_side;
+            if loss_side < 0 {
+                position.unpaid_loss_short = position.unpaid_loss_short.safe_add(shortfall)?;
+                market.pools.unpaid_loss_short = market.pools.unpaid_loss_short.safe_add(shortfall)?;
+            } else {
+                market.pools.unpaid_loss_long = market.pools.unpaid_loss_long.safe_add(shortfall)?;
+            }
         }
     }
     Ok(())
@@ -74,9 +80,14 @@ pub fn unsettled_funding(
     funding_payment(base, index.safe_sub(snapshot)?)
 }
 
-/// Pays as much of the slot's profit claim as the PnL pool holds.
+/// Pays as much of the slot's profit claim as the PnL pool holds. In a
+/// settled market claims wait for the final pro-rata payout instead
+/// (`controller::claims`), so this pays nothing there.
 /// Returns the amount paid, quote native.
 pub fn pay_pending_profit(market: &mut Market, trader: &mut TraderAccount, slot: usize) -> Result<u64> {
+    if market.status == crate::state::MarketStatus::Settled as u8 {
+        return Ok(0);
+    }
     let position = &mut trader.positions[slot];
     let paid = position.pending_profit.min(market.pools.pnl_pool);
     if paid == 0 {

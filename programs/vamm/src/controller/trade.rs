@@ -183,15 +183,23 @@ fn opposes(base: i64, direction: Direction) -> bool {
 }
 
 /// One swap, or two when the order flips the position: the first closes
-/// it exactly, the second opens the rest on the moved curve.
+/// it exactly, the second opens the rest on the moved curve. Closing a
+/// whole position is accepted at any size; every other fill must be worth
+/// at least `MIN_TRADE_NOTIONAL` at the mark, the same both ways.
 fn plan_fills(market: &Market, base_before: i64, request: &TradeRequest) -> Result<Vec<Swap>> {
     let curve = market.amm.curve();
-    let full = curve.swap(request.direction, request.size)?;
+    let mark = curve.mark_price()?;
     let size_before = base_before.unsigned_abs();
-    if !opposes(base_before, request.direction) || full.base <= size_before {
+    let opposing = opposes(base_before, request.direction);
+    let full = curve.swap_any_size(request.direction, request.size)?;
+    if opposing && full.base == size_before {
         return Ok(vec![full]);
     }
-    let close = curve.swap(request.direction, TradeSize::Base(size_before))?;
+    if !opposing || full.base < size_before {
+        require_min_size(&full, mark)?;
+        return Ok(vec![full]);
+    }
+    let close = curve.swap_any_size(request.direction, TradeSize::Base(size_before))?;
     let rest = match request.size {
         TradeSize::Base(amount) => TradeSize::Base(amount.safe_sub(size_before)?),
         TradeSize::Quote(amount) => TradeSize::Quote(amount.saturating_sub(close.quote)),
@@ -203,7 +211,18 @@ fn plan_fills(market: &Market, base_before: i64, request: &TradeRequest) -> Resu
         return Ok(vec![close]);
     }
     let open = curve.after(&close).swap(request.direction, rest)?;
+    require_min_size(&open, mark)?;
     Ok(vec![close, open])
+}
+
+/// Smallest fill other than a whole close, quote native at the mark: 0.01
+/// USDC.
+pub const MIN_TRADE_NOTIONAL: u64 = 10_000;
+
+fn require_min_size(fill: &Swap, mark: u64) -> Result<()> {
+    let base = i64::try_from(fill.base).map_err(|_| error!(VammError::AmountTooLarge))?;
+    require!(notional(base, mark, false)? >= MIN_TRADE_NOTIONAL, VammError::TradeTooSmall);
+    Ok(())
 }
 
 /// Applies one swap to the position in `slot`, the open interest and the

@@ -151,6 +151,14 @@ impl Curve {
     /// reserves from the returned `Swap`. Refuses trades that round to
     /// nothing and trades that would leave the price range.
     pub fn swap(&self, direction: Direction, size: TradeSize) -> Result<Swap> {
+        let swap = self.swap_any_size(direction, size)?;
+        require!(swap.base > 0 && swap.quote > 0, VammError::TradeTooSmall);
+        Ok(swap)
+    }
+
+    /// `swap` without the dust check, for closing a whole position however
+    /// small: its quote may round to zero (in the AMM's favour).
+    pub fn swap_any_size(&self, direction: Direction, size: TradeSize) -> Result<Swap> {
         let x = self.base_reserve;
         let y = self.quote_reserve;
         let k = self.k()?;
@@ -193,7 +201,7 @@ impl Curve {
             }
         }
         let base = to_u64(base)?;
-        require!(base > 0 && quote > 0, VammError::TradeTooSmall);
+        require!(base > 0, VammError::TradeTooSmall);
         Ok(Swap { direction, base, quote, base_reserve_after: x_after, quote_reserve_after: y_after })
     }
 

@@ -42,6 +42,17 @@ pub fn assets_for_shares(shares: u64, balance: u64, total_shares: u64) -> Result
     Ok(assets.min(balance))
 }
 
+/// Whether losses wiped the fund out: its share price fell below a
+/// thousandth of the first one (`VIRTUAL_ASSETS / VIRTUAL_SHARES`), i.e. it
+/// lost more than 99.9%. Minting
+/// against such a price would overflow or hand a new staker nearly all of
+/// a fund that is already gone, so the program starts a new share epoch
+/// instead (the old shares are void; what dust is left stays in the fund).
+pub fn is_wiped_out(balance: u64, total_shares: u64) -> bool {
+    total_shares > 0
+        && (balance as u128 + VIRTUAL_ASSETS) * 1_000 * VIRTUAL_SHARES < total_shares as u128 + VIRTUAL_SHARES
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,7 +70,24 @@ mod tests {
         assert_eq!(assets_for_shares(1_000_000, 250, 1_000_000).unwrap(), 250);
     }
 
+    #[test]
+    fn an_emptied_fund_is_wiped_out_and_a_healthy_one_is_not() {
+        assert!(is_wiped_out(0, 1_000_000_000_000));
+        assert!(!is_wiped_out(0, 0));
+        assert!(!is_wiped_out(1_000_000, 1_000_000_000));
+        // A 99% loss is not a wipe-out; 99.99% is.
+        assert!(!is_wiped_out(10_000, 1_000_000_000));
+        assert!(is_wiped_out(100, 1_000_000_000));
+    }
+
     proptest! {
+        /// Outside a wipe-out, minting 1M USDC or less never overflows.
+        #[test]
+        fn minting_outside_a_wipe_out_fits(amount in 0u64..1 << 40, balance in 0u64..1 << 53, shares in 0u64..1 << 53) {
+            prop_assume!(!is_wiped_out(balance, shares));
+            prop_assert!(shares_for_deposit(amount, balance, shares).is_ok());
+        }
+
         /// Depositing then redeeming never returns more than was deposited.
         #[test]
         fn round_trip_never_gains(amount in 0u64..1 << 44, balance in 0u64..1 << 44, shares in 0u64..1 << 50) {

@@ -48,7 +48,10 @@ pub struct InsuranceFund {
     pub revenue: u64,
     /// Wait between `request_unstake` and `unstake`, seconds.
     pub unstake_cooldown_secs: u32,
-    pub padding: [u8; 4],
+    /// Share generation: bumped when losses wiped the fund out (its share
+    /// price fell below a millionth of the first one), which voids every
+    /// share of earlier generations so the fund can be recapitalised.
+    pub share_epoch: u32,
 }
 
 impl Exchange {

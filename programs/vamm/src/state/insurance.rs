@@ -17,8 +17,15 @@ pub struct InsuranceStake {
     pub total_staked: u64,
     pub total_unstaked: u64,
     pub bump: u8,
-    pub padding: [u8; 7],
-    pub reserved: [u8; 64],
+    pub padding: [u8; 3],
+    /// `InsuranceFund::share_epoch` the shares belong to; shares of an
+    /// earlier epoch are void.
+    pub share_epoch: u32,
+    /// When the pending unstake request may be carried out, and until
+    /// when, unix seconds: fixed at request time.
+    pub unstake_available_ts: i64,
+    pub unstake_expires_ts: i64,
+    pub reserved: [u8; 48],
 }
 
 impl InsuranceStake {

@@ -259,6 +259,11 @@ pub struct MarketPools {
     /// Realised profit owed to traders that the PnL pool could not pay yet
     /// (a liability, not held tokens).
     pub unpaid_profit: u64,
+    /// Realised losses of longs and of shorts that collateral could not
+    /// cover and `resolve_bankruptcy` has not resolved yet (owed to the
+    /// pool, not held tokens).
+    pub unpaid_loss_long: u64,
+    pub unpaid_loss_short: u64,
 }
 
 /// Funding state. Indices in `FUNDING_INDEX_PRECISION` (quote native per
@@ -318,8 +323,12 @@ pub struct MarketStats {
     pub bad_debt_insured: u64,
     /// Bad debt charged to open positions through the funding index.
     pub bad_debt_socialised: u64,
-    /// Bad debt with no open position left to bear it.
+    /// Bad debt with no open position left to bear it, or beyond the cap
+    /// on what one socialisation may charge a base unit.
     pub bad_debt_unrecovered: u64,
+    /// Profit claims written off in a settled market: the part of each
+    /// claim beyond its pro-rata share of the final PnL pool.
+    pub claims_written_off: u64,
 }
 
 /// Where the mark started the current slot, for the per-slot limit.
@@ -358,7 +367,13 @@ pub struct Market {
     /// `PRICE_PRECISION` (0 before).
     pub settlement_price: u64,
     pub price_guard: PriceGuard,
-    pub reserved: [u8; 200],
+    /// Once a settled market is final (no position, no unresolved loss):
+    /// the PnL pool and the claims outstanding at that moment, quote
+    /// native. Every claim is then paid `claim * pool / claims`, whatever
+    /// the order (0 before).
+    pub final_payout_pool: u64,
+    pub final_payout_claims: u64,
+    pub reserved: [u8; 160],
 }
 
 impl Market {

@@ -8,9 +8,7 @@ use anchor_lang::prelude::*;
 pub struct Position {
     /// Market the slot refers to (meaningful only while the slot is in use).
     pub market_index: u16,
-    /// Side the unpaid loss was realised on: 1 long, -1 short, 0 none.
-    pub loss_side: i8,
-    pub padding: [u8; 5],
+    pub padding: [u8; 6],
     /// Signed size, `BASE_PRECISION`: positive long, negative short.
     pub base: i64,
     /// Cost basis of the open base, quote native.
@@ -18,7 +16,7 @@ pub struct Position {
     /// Realised profit the market's PnL pool has not paid yet, quote native.
     pub pending_profit: u64,
     /// Realised loss the collateral could not cover, quote native; cleared
-    /// by `resolve_bankruptcy`.
+    /// by `resolve_bankruptcy`. Both sides together.
     pub unpaid_loss: u64,
     /// Realised PnL over the slot's life, before fees, quote native.
     pub realised_pnl: i64,
@@ -30,7 +28,11 @@ pub struct Position {
     /// Funding settled over the slot's life, quote native: positive paid,
     /// negative received (socialised losses included).
     pub funding_paid: i64,
-    pub reserved: [u8; 24],
+    /// The part of `unpaid_loss` realised while short, quote native (the
+    /// rest was realised while long): each part is socialised onto the
+    /// opposite side.
+    pub unpaid_loss_short: u64,
+    pub reserved: [u8; 16],
 }
 
 impl Position {
@@ -38,6 +40,11 @@ impl Position {
     /// loss.
     pub fn is_open(&self) -> bool {
         self.base != 0 || self.pending_profit != 0 || self.unpaid_loss != 0
+    }
+
+    /// The part of `unpaid_loss` realised while long, quote native.
+    pub fn unpaid_loss_long(&self) -> u64 {
+        self.unpaid_loss.saturating_sub(self.unpaid_loss_short)
     }
 }
 

@@ -1,4 +1,5 @@
 use crate::constants::seeds;
+use crate::controller::claims::release_final_surplus;
 use crate::error::VammError;
 use crate::events::MarketSettled;
 use crate::math::safe::SafeMath;
@@ -39,6 +40,8 @@ pub fn handle_settle_market(ctx: Context<SettleMarket>) -> Result<()> {
     let moved = market.pools.fee_pool;
     market.pools.fee_pool = 0;
     market.pools.pnl_pool = market.pools.pnl_pool.safe_add(moved)?;
+    // A market with nothing open is final at once.
+    release_final_surplus(&mut market)?;
     emit!(MarketSettled {
         market_index: market.market_index,
         settlement_price: price.price,

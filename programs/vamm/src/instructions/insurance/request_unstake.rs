@@ -1,3 +1,4 @@
+use crate::constants::insurance::UNSTAKE_WINDOW_SECS;
 use crate::constants::seeds;
 use crate::error::VammError;
 use crate::events::UnstakeRequested;
@@ -20,11 +21,16 @@ pub struct RequestUnstake<'info> {
 pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Result<()> {
     require!(shares > 0, VammError::ZeroAmount);
     let now = Clock::get()?.unix_timestamp;
-    let cooldown = ctx.accounts.exchange.load()?.insurance.unstake_cooldown_secs;
+    let fund = ctx.accounts.exchange.load()?.insurance;
     let mut stake = ctx.accounts.stake.load_mut()?;
-    require!(shares <= stake.shares, VammError::InsufficientShares);
+    // Shares of an earlier epoch were voided by a wipe-out.
+    let held = if stake.share_epoch == fund.share_epoch { stake.shares } else { 0 };
+    require!(shares <= held, VammError::InsufficientShares);
+    let available_ts = now.safe_add(fund.unstake_cooldown_secs as i64)?;
     stake.unstake_shares = shares;
     stake.unstake_request_ts = now;
-    emit!(UnstakeRequested { owner: stake.owner, shares, available_ts: now.safe_add(cooldown as i64)? });
+    stake.unstake_available_ts = available_ts;
+    stake.unstake_expires_ts = available_ts.safe_add(UNSTAKE_WINDOW_SECS as i64)?;
+    emit!(UnstakeRequested { owner: stake.owner, shares, available_ts });
     Ok(())
 }

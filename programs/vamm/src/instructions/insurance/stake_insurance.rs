@@ -1,4 +1,5 @@
 use crate::constants::seeds;
+use crate::controller::insurance::{net_balance, pending_bad_debt, sync_epoch};
 use crate::error::VammError;
 use crate::events::InsuranceStaked;
 use crate::math::safe::SafeMath;
@@ -9,7 +10,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
 /// Deposits USDC into the insurance fund for shares priced at the fund's
-/// ledger balance (see `math::shares`).
+/// ledger balance net of unresolved bad debt (see `math::shares` and
+/// `controller::insurance`); a fund wiped out by losses starts a new share
+/// epoch first. Remaining accounts: every listed market, once each.
 #[derive(Accounts)]
 pub struct StakeInsurance<'info> {
     pub owner: Signer<'info>,
@@ -35,14 +38,17 @@ pub struct StakeInsurance<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handle_stake_insurance(ctx: Context<StakeInsurance>, amount: u64) -> Result<()> {
+pub fn handle_stake_insurance<'info>(ctx: Context<'info, StakeInsurance<'info>>, amount: u64) -> Result<()> {
     require!(amount > 0, VammError::ZeroAmount);
     let accounts = &ctx.accounts;
     require!(amount <= accounts.source.amount, VammError::AmountTooLarge);
     let mut exchange = accounts.exchange.load_mut()?;
+    let pending = pending_bad_debt(ctx.remaining_accounts, &accounts.exchange.key(), exchange.market_count)?;
     let mut stake = accounts.stake.load_mut()?;
     let fund = &mut exchange.insurance;
-    let shares = shares_for_deposit(amount, fund.balance, fund.total_shares)?;
+    let net = net_balance(fund, pending);
+    sync_epoch(fund, &mut stake, net)?;
+    let shares = shares_for_deposit(amount, net, fund.total_shares)?;
     require!(shares > 0, VammError::StakeTooSmall);
     fund.balance = fund.balance.safe_add(amount)?;
     fund.total_shares = fund.total_shares.safe_add(shares)?;

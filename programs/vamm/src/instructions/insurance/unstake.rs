@@ -1,5 +1,5 @@
-use crate::constants::insurance::UNSTAKE_WINDOW_SECS;
 use crate::constants::seeds;
+use crate::controller::insurance::{net_balance, pending_bad_debt, sync_epoch};
 use crate::error::VammError;
 use crate::events::Unstaked;
 use crate::math::safe::SafeMath;
@@ -9,8 +9,10 @@ use crate::transfers::transfer_from_vault;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
-/// Pays out the requested shares at the share price of this moment, once
-/// the cooldown has elapsed and within `UNSTAKE_WINDOW_SECS` after that.
+/// Pays out the requested shares at the share price of this moment (the
+/// fund's balance net of unresolved bad debt), within the window fixed at
+/// request time, to any collateral token account except the program's
+/// vaults. Remaining accounts: every listed market, once each.
 #[derive(Accounts)]
 pub struct Unstake<'info> {
     pub owner: Signer<'info>,
@@ -24,7 +26,12 @@ pub struct Unstake<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
     #[account(mut, has_one = owner @ VammError::NotOwner)]
     pub stake: AccountLoader<'info, InsuranceStake>,
-    #[account(mut, constraint = destination.mint == collateral_mint.key() @ VammError::WrongCollateralMint)]
+    #[account(
+        mut,
+        constraint = destination.mint == collateral_mint.key() @ VammError::WrongCollateralMint,
+        constraint = destination.key() != exchange.load()?.vault
+            && destination.key() != exchange.load()?.insurance_vault @ VammError::DestinationIsProgramVault,
+    )]
     pub destination: Account<'info, TokenAccount>,
     #[account(mut)]
     pub insurance_vault: Account<'info, TokenAccount>,
@@ -32,22 +39,26 @@ pub struct Unstake<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
+pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
     let (event, bump) = {
         let mut exchange = accounts.exchange.load_mut()?;
+        let pending =
+            pending_bad_debt(ctx.remaining_accounts, &accounts.exchange.key(), exchange.market_count)?;
         let mut stake = accounts.stake.load_mut()?;
-        let shares = stake.unstake_shares;
-        require!(shares > 0, VammError::NoUnstakeRequest);
-        let cooldown = exchange.insurance.unstake_cooldown_secs as i64;
-        let available = stake.unstake_request_ts.safe_add(cooldown)?;
-        require!(now >= available, VammError::CooldownNotElapsed);
-        // A request is good for a limited window, so nobody holds a
+        require!(stake.unstake_shares > 0, VammError::NoUnstakeRequest);
+        // The window was fixed at request time: a later cooldown change
+        // neither expires nor extends it. It is limited, so nobody holds a
         // standing exit to use the moment a loss appears.
-        require!(now <= available.safe_add(UNSTAKE_WINDOW_SECS as i64)?, VammError::UnstakeRequestExpired);
+        require!(now >= stake.unstake_available_ts, VammError::CooldownNotElapsed);
+        require!(now <= stake.unstake_expires_ts, VammError::UnstakeRequestExpired);
         let fund = &mut exchange.insurance;
-        let amount = assets_for_shares(shares, fund.balance, fund.total_shares)?;
+        let net = net_balance(fund, pending);
+        sync_epoch(fund, &mut stake, net)?;
+        // Shares voided by a wipe-out redeem nothing.
+        let shares = stake.unstake_shares;
+        let amount = if shares == 0 { 0 } else { assets_for_shares(shares, net, fund.total_shares)? };
         fund.balance = fund.balance.safe_sub(amount)?;
         fund.total_shares = fund.total_shares.safe_sub(shares)?;
         stake.shares = stake.shares.safe_sub(shares)?;

@@ -1,3 +1,4 @@
+use crate::controller::claims::release_final_surplus;
 use crate::controller::settlement_close::close_at_settlement;
 use crate::error::VammError;
 use crate::events::PositionSettled;
@@ -21,6 +22,7 @@ pub fn handle_settle_position(ctx: Context<SettlePosition>) -> Result<()> {
     let mut trader = ctx.accounts.trader_account.load_mut()?;
     require!(market.settlement_price > 0, VammError::MarketNotSettled);
     let settled = close_at_settlement(&mut market, &mut trader)?;
+    release_final_surplus(&mut market)?;
     emit!(PositionSettled {
         market_index: market.market_index,
         trader_account: ctx.accounts.trader_account.key(),

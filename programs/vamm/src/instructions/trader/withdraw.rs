@@ -9,7 +9,8 @@ use crate::transfers::transfer_from_vault;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
-/// Withdraws free collateral to any token account of the collateral mint.
+/// Withdraws free collateral to any token account of the collateral mint
+/// except the program's own vaults (tokens sent there would be stranded).
 /// Owner only (never the delegate). With open positions, every position's
 /// market and its oracle account(s) must be passed as remaining accounts,
 /// and every one of those oracles must be valid.
@@ -25,7 +26,12 @@ pub struct Withdraw<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
     #[account(mut, has_one = owner @ VammError::NotOwner)]
     pub trader_account: AccountLoader<'info, TraderAccount>,
-    #[account(mut, constraint = destination.mint == collateral_mint.key() @ VammError::WrongCollateralMint)]
+    #[account(
+        mut,
+        constraint = destination.mint == collateral_mint.key() @ VammError::WrongCollateralMint,
+        constraint = destination.key() != exchange.load()?.vault
+            && destination.key() != exchange.load()?.insurance_vault @ VammError::DestinationIsProgramVault,
+    )]
     pub destination: Account<'info, TokenAccount>,
     #[account(mut)]
     pub vault: Account<'info, TokenAccount>,

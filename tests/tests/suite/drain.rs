@@ -1,0 +1,174 @@
+//! Drain to zero: after a long random sequence (trades, oracle moves and a
+//! crash, funding, liquidations, bankruptcies, stakes), every market is
+//! delisted, every position settled, every claim paid, every trader's
+//! collateral withdrawn and every share unstaked. The collateral vault must
+//! end holding exactly the treasury's share, the insurance vault exactly
+//! the fund's remainder, and no account a claim or a loss it cannot settle.
+
+use solana_signer::Signer;
+use vamm::math::amm::{Direction, TradeSize};
+use vamm::state::MarketStatus;
+use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_tests::*;
+
+/// SplitMix64, so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n
+    }
+}
+
+#[tokio::test]
+async fn everything_drains_to_the_treasury_share() {
+    for seed in [3u64, 99] {
+        drain(seed).await;
+    }
+}
+
+async fn drain(seed: u64) {
+    let mut rng = Rng(seed);
+    let mut env = TestEnv::new().await;
+    let markets = [
+        env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await,
+        env.add_market("ETH-PERP", 2_000 * PRICE, Oracles::PythAndSwitchboard).await,
+    ];
+    let mut prices = [100 * PRICE, 2_000 * PRICE];
+    let stakers = [env.staker(10_000 * USDC, 300 * USDC).await, env.staker(10_000 * USDC, 700 * USDC).await];
+    let arb = env.trader(10_000_000 * USDC, 2_000_000 * USDC).await;
+    let mut traders = Vec::new();
+    for _ in 0..6 {
+        traders.push(env.trader(100_000 * USDC, 1_000 * USDC).await);
+    }
+    let keeper_trader = env.keeper().await;
+    let mut keeper = Keeper::new(
+        keeper_trader.owner.insecure_clone(),
+        keeper_trader.account,
+        KeeperConfig { sweep_threshold: 1, ..KeeperConfig::default() },
+    );
+
+    for _ in 0..150 {
+        let t = &traders[rng.below(traders.len() as u64) as usize];
+        let m = markets[rng.below(2) as usize];
+        match rng.below(12) {
+            0 => {
+                let _ = env.deposit(t, (1 + rng.below(500)) * USDC).await;
+            }
+            1 => {
+                let _ = env.withdraw(t, (1 + rng.below(800)) * USDC).await;
+            }
+            2 | 3 => {
+                // A +-4% move, or once in a while a 15% crash.
+                let p = prices[m];
+                prices[m] = if rng.below(8) == 0 {
+                    p * 85 / 100
+                } else {
+                    p - p * 4 / 100 + p * rng.below(81) / 1_000
+                };
+                env.advance_time(30 + rng.below(600) as i64).await;
+                for (i, price) in prices.iter().enumerate() {
+                    env.set_price(markets[i], *price);
+                }
+                for (i, price) in prices.iter().enumerate() {
+                    let _ = env.align_mark(&arb, markets[i], *price).await;
+                }
+                keeper.tick(&mut env.rt).await.expect("keeper tick");
+            }
+            4 => {
+                let _ = env.close(t, m, None).await;
+            }
+            5 => {
+                let staker = &stakers[rng.below(2) as usize];
+                let _ = env.stake(staker, (1 + rng.below(200)) * USDC).await;
+            }
+            _ => {
+                let direction = if rng.below(2) == 0 { Direction::Long } else { Direction::Short };
+                let size = TradeSize::Quote((100 + rng.below(9_000)) * USDC);
+                let _ = env.open(t, m, direction, size).await;
+            }
+        }
+        env.check_invariants().await;
+    }
+
+    // Delist everything: pause, settle at the oracle, close every position.
+    env.advance_time(10).await;
+    for (i, price) in prices.iter().enumerate() {
+        env.set_price(markets[i], *price);
+    }
+    keeper.tick(&mut env.rt).await.unwrap();
+    for &m in &markets {
+        env.set_status(m, MarketStatus::Paused).await.unwrap();
+        env.settle_market(m).await.unwrap();
+    }
+    // The keeper settles positions, resolves bankruptcies and pays claims.
+    for _ in 0..3 {
+        keeper.tick(&mut env.rt).await.unwrap();
+    }
+    env.check_invariants().await;
+    let mut claims_written_off = 0;
+    for &m in &markets {
+        let market = env.market_state(m).await;
+        assert_eq!(market.status, MarketStatus::Settled as u8);
+        assert_eq!((market.amm.base_long, market.amm.base_short), (0, 0), "positions left");
+        assert_eq!((market.pools.unpaid_loss_long, market.pools.unpaid_loss_short), (0, 0), "losses left");
+        assert_eq!(market.pools.unpaid_profit, 0, "claims left");
+        assert_eq!(market.pools.pnl_pool, 0, "a final pool moves its surplus to the treasury");
+        claims_written_off += market.stats.claims_written_off;
+        if market.pools.insurance_pending > 0 {
+            env.sweep_insurance_fees(m).await.unwrap();
+        }
+    }
+
+    // Every trader leaves.
+    for address in env.trader_accounts.clone() {
+        let state = env.trader_state(&address).await;
+        assert!(state.positions.iter().all(|p| !p.is_open()), "{address}: a slot is still in use");
+        let owner = traders
+            .iter()
+            .chain([&arb, &keeper_trader])
+            .find(|t| t.account == address)
+            .expect("a known trader");
+        if state.collateral > 0 {
+            env.withdraw(owner, state.collateral).await.unwrap();
+        }
+    }
+    // Every staker leaves.
+    for staker in &stakers {
+        let shares = env.stake_state(staker).await.shares;
+        env.send(&[ix::request_unstake(&staker.owner.pubkey(), shares)], &[&staker.owner]).await.unwrap();
+    }
+    env.advance_time(7 * 24 * 3_600).await;
+    let markets_keys = env.all_markets();
+    for staker in &stakers {
+        let ix = ix::unstake(&staker.owner.pubkey(), &staker.usdc, &env.mint, &markets_keys);
+        env.send(&[ix], &[&staker.owner]).await.unwrap();
+    }
+    env.check_invariants().await;
+
+    let mut treasury = 0;
+    let mut fee_pools = 0;
+    for &m in &markets {
+        let pools = env.market_state(m).await.pools;
+        treasury += pools.treasury;
+        fee_pools += pools.fee_pool + pools.pnl_pool + pools.insurance_pending;
+    }
+    let vault_key = env.vault;
+    let vault = env.token_balance(&vault_key).await;
+    let insurance_vault = env.token_balance(&ix::insurance_vault_pda(&env.exchange)).await;
+    let fund = env.exchange_state().await.insurance;
+    println!(
+        "drain seed {seed}: collateral vault {vault} = treasury {treasury}; insurance vault {insurance_vault} = fund remainder {} (shares left {}); claims written off {claims_written_off}; fund bad debt paid {}",
+        fund.balance, fund.total_shares, fund.bad_debt_paid
+    );
+    assert_eq!(fee_pools, 0, "no pool holds money after delisting");
+    assert_eq!(vault, treasury, "the collateral vault holds exactly the treasury's share");
+    assert_eq!(insurance_vault, fund.balance, "the insurance vault holds exactly the fund's remainder");
+    assert_eq!(fund.total_shares, 0, "every share was unstaked");
+    // What the virtual share offset keeps: a thousandth of a unit per share minted, at most.
+    assert!(fund.balance <= USDC, "the fund's remainder is dust: {}", fund.balance);
+}
