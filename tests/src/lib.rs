@@ -406,6 +406,7 @@ pub fn default_market_params(index: u16, name: &str, price: u64, oracles: Oracle
         max_oracle_jump_bps: 5_000,
         price_confirmation_secs: 60,
         min_oracle_samples: 3,
+        initial_profit_weight_bps: 5_000,
         max_slot_move_bps: 2_000,
         max_open_interest: 100_000_000 * USDC,
         max_position_notional: 50_000_000 * USDC,

@@ -512,6 +512,9 @@ pub struct MarketFile {
     pub price_confirmation_secs: u32,
     /// Samples a Switchboard result must aggregate.
     pub min_oracle_samples: u8,
+    /// Share of unrealised profit counted toward the initial margin of new
+    /// risk, bps (at most 9,500).
+    pub initial_profit_weight_bps: u16,
     pub max_slot_move_bps: u16,
     /// USDC.
     pub max_open_interest: String,
@@ -581,6 +584,7 @@ pub fn market_params(
         max_oracle_jump_bps: file.max_oracle_jump_bps,
         price_confirmation_secs: file.price_confirmation_secs,
         min_oracle_samples: file.min_oracle_samples,
+        initial_profit_weight_bps: file.initial_profit_weight_bps,
         max_slot_move_bps: file.max_slot_move_bps,
         max_open_interest: parse_decimal(&file.max_open_interest, 6)?,
         max_position_notional: parse_decimal(&file.max_position_notional, 6)?,

@@ -86,6 +86,7 @@ mark_oracle_band_bps = 1000
 max_oracle_jump_bps = 2500
 price_confirmation_secs = 60
 min_oracle_samples = 3
+initial_profit_weight_bps = 5000
 max_slot_move_bps = 1000
 max_open_interest = "10000000"
 max_position_notional = "5000000"

@@ -165,7 +165,10 @@ pub fn price_book(markets: &[MarketSnapshot], clock: OracleClock, overrides: &[(
             Some((_, price)) => Ok(*price),
             None => snapshot.oracle_price(clock),
         };
-        book.insert(&snapshot.market, price);
+        // A market whose funding cannot be accrued (an overflow) is left
+        // out, so positions in it are not valued rather than valued wrong,
+        // as the program would refuse them.
+        let _ = book.insert(&snapshot.market, price, clock.unix_ts);
     }
     book
 }

@@ -260,6 +260,7 @@ impl World {
             max_oracle_jump_bps: 3_000,
             price_confirmation_secs: 60,
             min_oracle_samples: 3,
+            initial_profit_weight_bps: 5_000,
             max_slot_move_bps: 1_000,
             max_open_interest: 50_000_000 * USDC,
             max_position_notional: 10_000_000 * USDC,

@@ -61,6 +61,9 @@ pub mod bounds {
     /// Samples a Switchboard result must aggregate: 1 .. 32 (a pull feed
     /// holds at most 32 submissions).
     pub const MIN_ORACLE_SAMPLES: u8 = 1;
+    /// Weight of unrealised profit in the initial margin of new risk:
+    /// at most 95%, never all of it.
+    pub const MAX_INITIAL_PROFIT_WEIGHT_BPS: u16 = 9_500;
     pub const MAX_ORACLE_SAMPLES: u8 = 32;
     /// Mark move allowed within one slot for risk-increasing trades: 0.1% .. 50%.
     pub const MIN_SLOT_MOVE_BPS: u16 = 10;

@@ -114,10 +114,11 @@ pub struct FundingSettled {
     /// `PRICE_PRECISION`.
     pub mark_twap: u64,
     pub oracle_twap: u64,
-    /// Rate of the paying side, parts per billion of the oracle TWAP
-    /// (positive: longs pay).
+    /// The rate set for the coming period: paying side, parts per billion
+    /// of the oracle TWAP per period (positive: longs pay).
     pub rate_ppb: i64,
-    /// Index moves, `FUNDING_INDEX_PRECISION`.
+    /// The accrual this crank applied at the previous rate (since the last
+    /// touch of the market): index moves, `FUNDING_INDEX_PRECISION`.
     pub long_index_delta: i64,
     pub short_index_delta: i64,
     /// Quote native owed by the paying side and to the receiving side.

@@ -27,9 +27,23 @@ async fn positions_in_two_markets_share_one_margin() {
         VammError::InsufficientMargin
     );
     env.open(&alice, btc, Direction::Short, TradeSize::Quote(3_000 * USDC)).await.unwrap();
-    // SOL rallies 10%: the unrealised profit (~600) backs more BTC risk.
+    // SOL rallies 10% at once: the paper profit (~600) is valued at the
+    // stable price, which has not moved yet, so it backs nothing.
     env.set_price(sol, 110 * PRICE);
-    env.open(&alice, btc, Direction::Short, TradeSize::Quote(4_000 * USDC)).await.unwrap();
+    assert_refused!(
+        env,
+        env.watched(&alice),
+        env.open(&alice, btc, Direction::Short, TradeSize::Quote(2_000 * USDC)).await,
+        VammError::InsufficientMargin
+    );
+    // An hour later the stable price has caught up (20% an hour at most):
+    // half the profit (the market's weight) backs more BTC risk.
+    for _ in 0..72 {
+        env.advance_time(50).await;
+        env.set_price(sol, 110 * PRICE);
+        env.set_price(btc, 60_000 * PRICE);
+    }
+    env.open(&alice, btc, Direction::Short, TradeSize::Quote(2_000 * USDC)).await.unwrap();
     let state = env.trader_state(&alice.account).await;
     assert_eq!(state.open_positions().count(), 2);
     env.check_invariants().await;

@@ -28,6 +28,17 @@ async fn funding_market(max_rate_bps: u16) -> (TestEnv, usize) {
     (env, sol)
 }
 
+/// The first crank sets a rate (nothing has accrued before it: the rate
+/// was zero); funding then accrues continuously at that rate.
+async fn first_crank(env: &mut TestEnv, sol: usize, oracle: u64) {
+    wait(env, sol, oracle, HOUR).await;
+    let before = env.market_state(sol).await.funding;
+    env.settle_funding(sol).await.unwrap();
+    let after = env.market_state(sol).await.funding;
+    assert_eq!(after.cumulative_long, before.cumulative_long, "no rate accrued before the first crank");
+    assert_ne!(after.per_period_payment, 0, "the crank set a rate");
+}
+
 #[tokio::test]
 async fn longs_pay_shorts_over_several_periods_and_positions_settle_lazily() {
     let (mut env, sol) = funding_market(100).await;
@@ -37,9 +48,8 @@ async fn longs_pay_shorts_over_several_periods_and_positions_settle_lazily() {
     env.open(&short, sol, Direction::Short, TradeSize::Base(100 * BASE)).await.unwrap();
     // Net long 100 SOL on a 10,000 SOL curve: mark ~102 against an oracle
     // that moves a little every period.
-    let mut expected_long = 0i64;
-    let mut expected_short = 0i64;
-    for (period, oracle) in [100u64, 101, 99].into_iter().enumerate() {
+    first_crank(&mut env, sol, 100 * PRICE).await;
+    for (period, oracle) in [101u64, 99].into_iter().enumerate() {
         assert_error(env.settle_funding(sol).await, VammError::FundingNotDue);
         wait(&mut env, sol, oracle * PRICE, HOUR).await;
         let before = env.market_state(sol).await.funding;
@@ -49,47 +59,38 @@ async fn longs_pay_shorts_over_several_periods_and_positions_settle_lazily() {
         assert!(after.last_rate_ppb > 0);
         let d_long = after.cumulative_long - before.cumulative_long;
         let d_short = after.cumulative_short - before.cumulative_short;
+        // One whole period at the previous rate.
+        assert_eq!(d_long, before.per_period_payment * 1_000);
         assert!(d_long > 0 && d_short < 0);
         // Shorts (the smaller side) receive the full rate: the AMM's excess
         // receipts stay in the PnL pool.
         assert_eq!(d_long, -d_short);
-        expected_long += funding_payment(200 * BASE as i64, d_long).unwrap();
-        expected_short += funding_payment(-100 * BASE as i64, d_short).unwrap();
     }
     // Nothing moved to the positions yet: the crank is O(1).
     assert_eq!(env.trader_state(&long.account).await.position(0).unwrap().funding_paid, 0);
     env.close(&long, sol, None).await.unwrap();
     env.close(&short, sol, None).await.unwrap();
-    let long_paid = env
-        .trader_state(&long.account)
-        .await
-        .positions
-        .iter()
-        .find(|p| p.market_index == 0)
-        .unwrap()
-        .funding_paid;
-    let short_paid = env
-        .trader_state(&short.account)
-        .await
-        .positions
-        .iter()
-        .find(|p| p.market_index == 0)
-        .unwrap()
-        .funding_paid;
-    // Each settled once, lazily, for all three periods (one rounding).
-    assert!((long_paid - expected_long).abs() <= 1, "long paid {long_paid}, expected {expected_long}");
-    assert!((short_paid - expected_short).abs() <= 1, "short paid {short_paid}, expected {expected_short}");
+    let funding = env.market_state(sol).await.funding;
+    let expected_long = funding_payment(200 * BASE as i64, funding.cumulative_long).unwrap();
+    let expected_short = funding_payment(-100 * BASE as i64, funding.cumulative_short).unwrap();
+    let paid = |s: &vamm::state::TraderAccount| {
+        s.positions.iter().find(|p| p.market_index == 0).unwrap().funding_paid
+    };
+    let long_paid = paid(&env.trader_state(&long.account).await);
+    let short_paid = paid(&env.trader_state(&short.account).await);
+    // Each settled once, lazily, for both periods.
+    assert_eq!(long_paid, expected_long);
+    assert_eq!(short_paid, expected_short);
     assert!(long_paid > 0 && short_paid < 0);
     // Conservation: sum paid = sum received + what the AMM absorbed (its
     // net long 100 SOL's share, kept in the PnL pool), within rounding.
-    let funding = env.market_state(sol).await.funding;
     let absorbed = funding_payment(100 * BASE as i64, funding.cumulative_long).unwrap();
     assert!(
         (long_paid + short_paid - absorbed).abs() <= 2,
         "paid {long_paid}, received {}, AMM {absorbed}",
         -short_paid
     );
-    println!("funding over 3 periods: longs paid {long_paid}, shorts received {}", -short_paid);
+    println!("funding over 2 periods: longs paid {long_paid}, shorts received {}", -short_paid);
     env.check_invariants().await;
 }
 
@@ -103,6 +104,7 @@ async fn fee_pool_pays_the_amm_side_when_receivers_outnumber_payers() {
     env.open(&short, sol, Direction::Short, TradeSize::Base(100 * BASE)).await.unwrap();
     // Mark ~99 (net short); oracle 95: mark above oracle, longs pay, and the
     // AMM (net long 50) owes the shorts' excess.
+    first_crank(&mut env, sol, 95 * PRICE).await;
     wait(&mut env, sol, 95 * PRICE, HOUR).await;
     let pool_before = env.market_state(sol).await.pools.fee_pool;
     env.settle_funding(sol).await.unwrap();
@@ -132,6 +134,7 @@ async fn receiving_rate_is_scaled_down_when_the_fee_pool_cannot_pay() {
     let short = env.trader(100_000 * USDC, 10_000 * USDC).await;
     env.open(&long, sol, Direction::Long, TradeSize::Base(50 * BASE)).await.unwrap();
     env.open(&short, sol, Direction::Short, TradeSize::Base(100 * BASE)).await.unwrap();
+    first_crank(&mut env, sol, 95 * PRICE).await;
     wait(&mut env, sol, 95 * PRICE, HOUR).await;
     let pool_before = env.market_state(sol).await.pools.fee_pool;
     env.settle_funding(sol).await.unwrap();
@@ -150,10 +153,12 @@ async fn receiving_rate_is_scaled_down_when_the_fee_pool_cannot_pay() {
 }
 
 #[tokio::test]
-async fn an_uncranked_market_catches_up_one_period_per_crank() {
+async fn an_uncranked_market_charges_at_most_one_period_per_rate() {
     let (mut env, sol) = funding_market(100).await;
     let long = env.trader(100_000 * USDC, 10_000 * USDC).await;
     env.open(&long, sol, Direction::Long, TradeSize::Base(100 * BASE)).await.unwrap();
+    first_crank(&mut env, sol, 100 * PRICE).await;
+    let rate = env.market_state(sol).await.funding.per_period_payment;
     // Five periods pass without a crank; the TWAPs keep tracking through
     // the oracle crank.
     for _ in 0..5 {
@@ -165,11 +170,51 @@ async fn an_uncranked_market_catches_up_one_period_per_crank() {
     let before = env.market_state(sol).await.funding;
     env.settle_funding(sol).await.unwrap();
     let after = env.market_state(sol).await.funding;
-    let one_period_cap = (after.oracle_twap as i64) / 100 * 1_000;
-    assert!(after.cumulative_long - before.cumulative_long <= one_period_cap, "one period's rate at most");
+    // The TWAP cranks accrue nothing; this crank accrues the rate for the
+    // one period it applied, not five.
+    assert_eq!(after.cumulative_long - before.cumulative_long, rate * 1_000, "one period's rate in all");
     // The clock moved to the current period: no burst of catch-up cranks.
     assert_error(env.settle_funding(sol).await, VammError::FundingNotDue);
     assert!(env.now - after.last_funding_ts < HOUR);
+    env.check_invariants().await;
+}
+
+/// A position opened, cranked and closed in one transaction earns no
+/// funding: it was open for no time. (Before, the crank charged or paid a
+/// whole period to whoever held a position at that instant.)
+#[tokio::test]
+async fn an_open_crank_close_bundle_receives_no_funding() {
+    let (mut env, sol) = funding_market(100).await;
+    let long = env.trader(100_000 * USDC, 10_000 * USDC).await;
+    env.open(&long, sol, Direction::Long, TradeSize::Base(200 * BASE)).await.unwrap();
+    first_crank(&mut env, sol, 100 * PRICE).await;
+    wait(&mut env, sol, 100 * PRICE, HOUR).await;
+    assert!(env.market_state(sol).await.funding.per_period_payment > 0, "longs pay shorts");
+    let sniper = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    let accounts = env.trade_accounts(&sniper, sol).await;
+    let open = ix::open_position(
+        &accounts,
+        vamm::instructions::OpenPositionParams {
+            direction: Direction::Short,
+            size: TradeSize::Base(300 * BASE),
+            limit_price: 0,
+            reduce_only: false,
+        },
+    );
+    let crank = ix::settle_funding(&sniper.owner.pubkey(), &env.markets[sol].oracles());
+    let close = ix::close_position(
+        &accounts,
+        vamm::instructions::ClosePositionParams { base_amount: None, limit_price: None },
+    );
+    let before = env.market_state(sol).await.funding;
+    env.send(&[open, crank, close], &[&sniper.owner]).await.unwrap();
+    let after = env.market_state(sol).await.funding;
+    assert!(after.cumulative_short < before.cumulative_short, "the crank paid shorts a period");
+    let state = env.trader_state(&sniper.account).await;
+    let slot = state.positions.iter().find(|p| p.market_index == 0).unwrap();
+    assert_eq!(slot.funding_paid, 0, "no funding for a position open for no time");
+    assert!(slot.fees_paid > 0);
+    assert!(state.collateral < 100_000 * USDC, "the round trip paid fees");
     env.check_invariants().await;
 }
 
@@ -186,10 +231,13 @@ async fn unsettled_funding_owed_counts_against_withdrawals() {
     let (mut env, sol) = funding_market(100).await;
     let long = env.trader(100_000 * USDC, 1_000 * USDC).await;
     env.open(&long, sol, Direction::Long, TradeSize::Base(50 * BASE)).await.unwrap();
+    first_crank(&mut env, sol, 95 * PRICE).await;
+    // An hour at the rate the crank set, not yet applied to the indices:
+    // valuation accrues it.
     wait(&mut env, sol, 95 * PRICE, HOUR).await;
-    env.settle_funding(sol).await.unwrap();
     let market = env.market_state(sol).await;
-    let owed = funding_payment(50 * BASE as i64, market.funding.cumulative_long).unwrap() as u64;
+    let accrued = market.funding.cumulative_long + market.funding.per_period_payment * 1_000;
+    let owed = funding_payment(50 * BASE as i64, accrued).unwrap() as u64;
     assert!(owed > 0);
     // At 95: requirement 10% of 4,750; loss ~250 and the funding owed.
     let state = env.trader_state(&long.account).await;

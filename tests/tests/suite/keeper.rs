@@ -78,9 +78,11 @@ async fn two_racing_keepers_never_act_twice() {
     let funding_after_second = env.market_state(sol).await.funding;
     assert_eq!(a.funding_settled, 1);
     assert_eq!(b.funding_settled, 0);
-    assert_ne!(funding_after_first.cumulative_long, index_before);
+    assert_eq!(funding_after_first.cumulative_long, index_before, "no rate was set before");
+    assert_ne!(funding_after_first.per_period_payment, 0, "the crank set a rate");
     assert_eq!(
-        funding_after_second.cumulative_long, funding_after_first.cumulative_long,
+        (funding_after_second.cumulative_long, funding_after_second.rate_until_ts),
+        (funding_after_first.cumulative_long, funding_after_first.rate_until_ts),
         "funding applied once"
     );
     assert!(a.liquidations >= 1);

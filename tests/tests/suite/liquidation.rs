@@ -26,7 +26,8 @@ async fn health(env: &mut TestEnv, trader: &Trader, prices: &[(usize, u64)]) -> 
             unpaid_loss: p.unpaid_loss,
             unsettled_funding: funding_payment(p.base, index - p.funding_index).unwrap(),
             oracle_price: price,
-            params: m.risk.margin_params(),
+            params: m.margin_params(),
+            stable_price: 0,
         });
     }
     AccountMargin::new(state.collateral, &risks).unwrap().health().unwrap()

@@ -280,3 +280,52 @@ async fn socialised_losses_are_capped_per_base_unit() {
     env.close(&dust, sol, None).await.unwrap();
     env.check_invariants().await;
 }
+
+/// Paper profit is not collateral (the October 2022 Mango drain): a long
+/// in a thin market whose oracle is pumped twentyfold (held, then
+/// confirmed as a new level) cannot back a large position elsewhere with
+/// that profit. It counts only at the stable price, which moves at most
+/// 20% an hour, and at the market's weight. (Before, the whole profit at
+/// the pumped oracle backed new risk.)
+#[tokio::test]
+async fn paper_profit_on_a_pumped_thin_market_backs_no_new_risk() {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    let mut meme_params = default_market_params(1, "MEME-PERP", PRICE, Oracles::Pyth);
+    meme_params.max_price = 50 * PRICE;
+    meme_params.sqrt_k = 100_000 * BASE as u128;
+    let meme = env.add_market_with(meme_params, PRICE).await.unwrap();
+    let attacker = env.trader(10_000 * USDC, 1_000 * USDC).await;
+    env.open(&attacker, meme, Direction::Long, TradeSize::Base(500 * BASE)).await.unwrap();
+
+    // The thin oracle prints 20 and holds there: the guard confirms it.
+    env.advance_time(5).await;
+    env.set_price(meme, 20 * PRICE);
+    env.set_price(sol, 100 * PRICE);
+    env.update_twaps(meme).await.unwrap();
+    env.advance_time(60).await;
+    env.set_price(meme, 20 * PRICE);
+    env.set_price(sol, 100 * PRICE);
+    env.update_twaps(meme).await.unwrap();
+    let market = env.market_state(meme).await;
+    assert_eq!(market.price_guard.holds_confirmed, 1, "the pump is the market's price now");
+    assert!(market.stable_price.price < PRICE * 101 / 100, "the stable price barely moved");
+
+    // ~9,500 USDC of paper profit at the oracle; 20,000 USDC of SOL needs
+    // ~2,300 of initial margin, the MEME position ~1,100 more.
+    assert_refused!(
+        env,
+        env.watched(&attacker),
+        env.open(&attacker, sol, Direction::Long, TradeSize::Quote(20_000 * USDC)).await,
+        VammError::InsufficientMargin
+    );
+    // Nor can it be withdrawn.
+    let collateral = env.trader_state(&attacker.account).await.collateral;
+    assert_refused!(
+        env,
+        env.watched(&attacker),
+        env.withdraw(&attacker, collateral + 1).await,
+        VammError::InsufficientFreeCollateral
+    );
+    env.check_invariants().await;
+}

@@ -125,7 +125,8 @@ async fn health_is_reported_from_oracle_prices() {
         unpaid_loss: 0,
         unsettled_funding: 0,
         oracle_price: 100 * PRICE,
-        params: market.risk.margin_params(),
+        params: market.margin_params(),
+        stable_price: 0,
     };
     let margin = vamm::math::margin::AccountMargin::new(state.collateral, &[risk]).unwrap();
     assert_eq!(margin.health().unwrap(), HealthState::Healthy);

@@ -3,7 +3,7 @@
 //! liquidator and the insurance fund.
 
 use crate::constants::BPS_DENOMINATOR;
-use crate::controller::funding::update_twaps;
+use crate::controller::funding::{accrue_funding, update_twaps};
 use crate::controller::price_book::PriceBook;
 use crate::controller::settlement::{
     book_realised_pnl, pay_pending_profit, settle_position_funding, side_of,
@@ -55,6 +55,7 @@ pub fn liquidate(
     let index = market.market_index;
     // A liquidation never uses an invalid price.
     let oracle_price = prices.price(index)?;
+    accrue_funding(market, now_ts)?;
     update_twaps(market, now_ts, Some(oracle_price))?;
     let slot = liquidatee
         .positions

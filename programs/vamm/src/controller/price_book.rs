@@ -2,9 +2,11 @@
 //! position in, gathered once per instruction (the health cache) so that
 //! all margin math afterwards runs on plain values.
 
+use crate::controller::funding::accrued_indices;
 use crate::controller::settlement::unsettled_funding;
 use crate::error::VammError;
 use crate::math::margin::{AccountMargin, MarginParams, PositionRisk};
+use crate::math::stable_price::step_toward;
 use crate::oracle::{usable_price, MarketPrice, OracleClock};
 use crate::state::{Market, MarketStatus, Position, TraderAccount};
 use anchor_lang::prelude::*;
@@ -15,6 +17,8 @@ struct Entry {
     /// The market's cumulative funding indices, to value unsettled funding.
     cumulative_long: i64,
     cumulative_short: i64,
+    /// `PRICE_PRECISION`.
+    stable_price: u64,
     /// The market's PnL pool and the claims on it, quote native: a claim
     /// counts toward margin only as far as the pool could pay it.
     pnl_pool: u64,
@@ -42,34 +46,40 @@ impl PriceBook {
     ) -> Result<Self> {
         let mut book = PriceBook::default();
         book.add_remaining(remaining, exchange, Some(market_key), clock)?;
-        book.insert(market, oracle);
+        book.insert(market, oracle, clock.unix_ts)?;
         Ok(book)
     }
 
-    /// Adds a market with the outcome of reading its oracle. Call it again
-    /// after the market's funding indices move.
-    pub fn insert(&mut self, market: &Market, price: Result<u64>) {
+    /// Adds a market with the outcome of reading its oracle, its funding
+    /// indices accrued to `now_ts`. Call it again after the market's
+    /// funding indices move.
+    pub fn insert(&mut self, market: &Market, price: Result<u64>, now_ts: i64) -> Result<()> {
         // A settled market is valued at its settlement price, oracle or not.
         let price =
             if market.status == MarketStatus::Settled as u8 { Ok(market.settlement_price) } else { price };
+        let (cumulative_long, cumulative_short) = accrued_indices(market, now_ts)?;
+        // The stable price as it would stand after following this price.
+        let stable_price = match &price {
+            Ok(p) if market.status != MarketStatus::Settled as u8 => step_toward(
+                market.stable_price.price,
+                *p,
+                now_ts.saturating_sub(market.stable_price.updated_ts),
+            )?,
+            Ok(p) => *p,
+            Err(_) => market.stable_price.price,
+        };
         self.entries.retain(|e| e.market_index != market.market_index);
         self.entries.push(Entry {
             market_index: market.market_index,
-            params: market.risk.margin_params(),
-            cumulative_long: market.funding.cumulative_long,
-            cumulative_short: market.funding.cumulative_short,
+            params: market.margin_params(),
+            stable_price,
+            cumulative_long,
+            cumulative_short,
             pnl_pool: market.pools.pnl_pool,
             unpaid_profit: market.pools.unpaid_profit,
             price: price.map_err(ProgramError::from),
         });
-    }
-
-    /// Refreshes a market's funding indices after they moved.
-    pub fn refresh_funding(&mut self, market: &Market) {
-        if let Some(entry) = self.entries.iter_mut().find(|e| e.market_index == market.market_index) {
-            entry.cumulative_long = market.funding.cumulative_long;
-            entry.cumulative_short = market.funding.cumulative_short;
-        }
+        Ok(())
     }
 
     /// Adds every market found in `remaining` (accounts owned by this
@@ -97,7 +107,7 @@ impl PriceBook {
                 Some(primary) => usable_price(&market, primary, find(&market.oracle.secondary), clock)
                     .map(|p: MarketPrice| p.price),
             };
-            self.insert(&market, price);
+            self.insert(&market, price, clock.unix_ts)?;
         }
         Ok(())
     }
@@ -130,7 +140,13 @@ impl PriceBook {
             unpaid_loss: position.unpaid_loss,
             unsettled_funding: 0,
             oracle_price: 0,
-            params: MarginParams { initial_ratio: 0, maintenance_ratio: 0, imf_factor: 0 },
+            stable_price: 0,
+            params: MarginParams {
+                initial_ratio: 0,
+                maintenance_ratio: 0,
+                imf_factor: 0,
+                initial_profit_weight_bps: 0,
+            },
         };
         if position.base != 0 {
             let entry = self
@@ -139,6 +155,7 @@ impl PriceBook {
                 .find(|e| e.market_index == position.market_index)
                 .ok_or_else(|| error!(VammError::MissingMarketAccount))?;
             risk.oracle_price = self.price(position.market_index)?;
+            risk.stable_price = entry.stable_price;
             risk.params = entry.params;
             risk.unsettled_funding = unsettled_funding(
                 entry.cumulative_long,

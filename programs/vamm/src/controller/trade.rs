@@ -8,7 +8,7 @@
 //! whole instruction, so nothing is half-applied.
 
 use crate::constants::BPS_DENOMINATOR;
-use crate::controller::funding::update_twaps;
+use crate::controller::funding::{accrue_funding, update_twaps};
 use crate::controller::price_book::PriceBook;
 use crate::controller::settlement::{
     book_realised_pnl, charge_fee, pay_pending_profit, settle_position_funding, side_of,
@@ -61,6 +61,7 @@ pub fn execute_trade(
     }
     validate_size(request.size)?;
     let market_index = market.market_index;
+    accrue_funding(market, now_ts)?;
     update_twaps(market, now_ts, prices.price(market_index).ok())?;
     let slot = trader.position_slot(market_index)?;
     settle_position_funding(market, trader, slot)?;

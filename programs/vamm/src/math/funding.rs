@@ -11,11 +11,20 @@
 //! `price` is the price that prevailed since the last update: the mark
 //! before a trade, the oracle reading for the oracle TWAP.
 //!
-//! Rate. Once per period the premium `mark_twap - oracle_twap` (quote per
-//! whole base) is spread over a day, `premium * period / 86_400`, and
-//! clamped to `max_rate_bps` of the oracle TWAP. Positive: longs pay
-//! shorts. The payment per whole base is added to the paying side's
-//! cumulative index and subtracted from the receiving side's.
+//! Rate. Once per period the crank turns the premium `mark_twap -
+//! oracle_twap` (quote per whole base) into a payment per period, spread
+//! over a day, `premium * period / 86_400`, and clamped to `max_rate_bps`
+//! of the oracle TWAP. Positive: longs pay shorts.
+//!
+//! Accrual. That payment accrues continuously: every instruction that
+//! touches the market first advances the cumulative indices by
+//! `payment * elapsed / period` for the seconds since the last accrual
+//! (with the open interest that held during them), adding to the paying
+//! side's index and subtracting from the receiving side's. So a position
+//! pays or receives in proportion to the time it was open, and one opened,
+//! cranked and closed in one transaction pays nothing. A rate applies for
+//! at most one period after the crank that set it (no stale rate charges
+//! forever when cranks stop).
 //!
 //! Index units (`FUNDING_INDEX_PRECISION`): quote native per whole base
 //! unit, times 1,000. A position of `base` (`BASE_PRECISION`) owes
@@ -105,20 +114,72 @@ fn side_amount(base: u64, delta: u128) -> Result<u64> {
     to_u64(mul_div_u128(base as u128, delta, BASE_PRECISION as u128 * FUNDING_INDEX_SCALE, false)?)
 }
 
+/// One whole period's funding at the given TWAPs (see `period_payment`
+/// and `accrue`).
 pub fn compute_funding(input: &FundingInput) -> Result<FundingOutcome> {
-    require!(input.oracle_twap > 0 && input.period_secs > 0, VammError::InvalidMarketParameter);
-    // Premium per whole base for one period, quote native (= PRICE units).
-    let premium = input.mark_twap as i128 - input.oracle_twap as i128;
-    let per_period = premium.safe_mul(input.period_secs as i128)?.safe_div(FUNDING_HORIZON_SECS as i128)?;
-    let cap = (input.oracle_twap as i128)
-        .safe_mul(input.max_rate_bps as i128)?
-        .safe_div(BPS_DENOMINATOR as i128)?;
+    let (per_period, rate_ppb) =
+        period_payment(input.mark_twap, input.oracle_twap, input.period_secs, input.max_rate_bps)?;
+    let mut outcome = accrue(&AccrualInput {
+        per_period,
+        period_secs: input.period_secs,
+        elapsed_secs: input.period_secs as u64,
+        long_base: input.long_base,
+        short_base: input.short_base,
+        fee_pool: input.fee_pool,
+    })?;
+    outcome.rate_ppb = rate_ppb;
+    Ok(outcome)
+}
+
+/// The payment per whole base unit for one period, quote native (+ longs
+/// pay), clamped, and the same as a rate in ppb of the oracle TWAP.
+pub fn period_payment(
+    mark_twap: u64,
+    oracle_twap: u64,
+    period_secs: u32,
+    max_rate_bps: u16,
+) -> Result<(i64, i64)> {
+    require!(oracle_twap > 0 && period_secs > 0, VammError::InvalidMarketParameter);
+    let premium = mark_twap as i128 - oracle_twap as i128;
+    let per_period = premium.safe_mul(period_secs as i128)?.safe_div(FUNDING_HORIZON_SECS as i128)?;
+    let cap = (oracle_twap as i128).safe_mul(max_rate_bps as i128)?.safe_div(BPS_DENOMINATOR as i128)?;
     let per_period = per_period.clamp(-cap, cap);
-    let rate_ppb = to_i64(per_period.safe_mul(RATE_PRECISION)?.safe_div(input.oracle_twap as i128)?)?;
-    if per_period == 0 {
-        return Ok(FundingOutcome { rate_ppb, ..Default::default() });
+    let rate_ppb = to_i64(per_period.safe_mul(RATE_PRECISION)?.safe_div(oracle_twap as i128)?)?;
+    Ok((to_i64(per_period)?, rate_ppb))
+}
+
+/// One accrual: `per_period` applied for `elapsed_secs` of a period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccrualInput {
+    /// Quote native per whole base per period, + longs pay.
+    pub per_period: i64,
+    pub period_secs: u32,
+    pub elapsed_secs: u64,
+    /// Open interest of each side, `BASE_PRECISION` (absolute).
+    pub long_base: u64,
+    pub short_base: u64,
+    /// What the fee pool holds, quote native.
+    pub fee_pool: u64,
+}
+
+/// Index moves and amounts of one accrual, with the AMM's imbalance paid
+/// by the fee pool or the receivers' rate scaled down (see the module
+/// doc). The index move is rounded down.
+pub fn accrue(input: &AccrualInput) -> Result<FundingOutcome> {
+    require!(input.period_secs > 0, VammError::InvalidMarketParameter);
+    let per_period = input.per_period as i128;
+    if per_period == 0 || input.elapsed_secs == 0 {
+        return Ok(FundingOutcome::default());
     }
-    let delta = (per_period.unsigned_abs()).safe_mul(FUNDING_INDEX_SCALE)?;
+    let delta = mul_div_u128(
+        per_period.unsigned_abs().safe_mul(FUNDING_INDEX_SCALE)?,
+        input.elapsed_secs as u128,
+        input.period_secs as u128,
+        false,
+    )?;
+    if delta == 0 {
+        return Ok(FundingOutcome::default());
+    }
     let (payers, receivers) = if per_period > 0 {
         (input.long_base, input.short_base)
     } else {
@@ -150,7 +211,7 @@ pub fn compute_funding(input: &FundingInput) -> Result<FundingOutcome> {
     let receive = -to_i64(receive_delta)?;
     let (long_index_delta, short_index_delta) = if per_period > 0 { (pay, receive) } else { (receive, pay) };
     Ok(FundingOutcome {
-        rate_ppb,
+        rate_ppb: 0,
         long_index_delta,
         short_index_delta,
         paid_by_payers,

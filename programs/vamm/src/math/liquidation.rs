@@ -81,7 +81,13 @@ mod tests {
             unpaid_loss: 0,
             unsettled_funding: 0,
             oracle_price: price,
-            params: MarginParams { initial_ratio: 100_000, maintenance_ratio: 50_000, imf_factor: 0 },
+            stable_price: 0,
+            params: MarginParams {
+                initial_ratio: 100_000,
+                maintenance_ratio: 50_000,
+                imf_factor: 0,
+                initial_profit_weight_bps: 0,
+            },
         };
         LiquidationInput {
             margin: AccountMargin::new(collateral, &[position]).unwrap(),

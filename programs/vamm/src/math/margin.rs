@@ -23,6 +23,7 @@ use crate::constants::{QUOTE_PRECISION, RATIO_PRECISION};
 use crate::error::VammError;
 use crate::math::position::{notional, unrealised_pnl};
 use crate::math::safe::{isqrt_u128, mul_div_u128, mul_div_u64, to_u64, SafeMath};
+use crate::math::stable_price::conservative_price;
 use anchor_lang::prelude::*;
 
 /// A market's margin parameters, ppm.
@@ -32,6 +33,9 @@ pub struct MarginParams {
     pub maintenance_ratio: u32,
     /// ppm per sqrt(whole USDC of notional).
     pub imf_factor: u32,
+    /// Share of unrealised profit (valued at the conservative price) that
+    /// counts toward the initial margin of new risk, bps (below 100%).
+    pub initial_profit_weight_bps: u16,
 }
 
 /// Required ratio for a position of `notional` quote native, ppm.
@@ -59,6 +63,8 @@ pub struct PositionRisk {
     pub unsettled_funding: i64,
     /// Oracle price, `PRICE_PRECISION`.
     pub oracle_price: u64,
+    /// The market's stable price, `PRICE_PRECISION` (0: none, use the oracle).
+    pub stable_price: u64,
     pub params: MarginParams,
 }
 
@@ -85,6 +91,10 @@ pub struct AccountMargin {
     pub unrealised_pnl: i128,
     /// Sum of the negative unrealised PnLs only (<= 0).
     pub unrealised_loss: i128,
+    /// Unrealised PnL as the initial margin of new risk counts it: each
+    /// position at its conservative price, a profit weighted by its
+    /// market's `initial_profit_weight_bps`.
+    pub initial_pnl: i128,
     pub pending_profit: u128,
     pub total_notional: u128,
     pub initial_required: u128,
@@ -120,6 +130,15 @@ impl AccountMargin {
         self.total_notional = self.total_notional.safe_add(size as u128)?;
         self.unrealised_pnl = self.unrealised_pnl.safe_add(pnl)?;
         self.unrealised_loss = self.unrealised_loss.safe_add(pnl.min(0))?;
+        let conservative = conservative_price(p.base, p.oracle_price, p.stable_price);
+        let pnl_conservative = unrealised_pnl(p.base, p.entry_notional, conservative)? as i128;
+        let initial_pnl = if pnl_conservative > 0 {
+            mul_div_u128(pnl_conservative as u128, p.params.initial_profit_weight_bps as u128, 10_000, false)?
+                as i128
+        } else {
+            pnl_conservative
+        };
+        self.initial_pnl = self.initial_pnl.safe_add(initial_pnl.min(pnl))?;
         self.initial_required =
             self.initial_required.safe_add(mul_div_u64(size, initial, RATIO_PRECISION, true)? as u128)?;
         self.maintenance_required =
@@ -138,6 +157,12 @@ impl AccountMargin {
             .safe_sub(self.unpaid_loss as i128)
     }
 
+    /// Equity as the initial margin of new risk sees it: unrealised PnL
+    /// counted as `initial_pnl` (conservative price, weighted profit).
+    pub fn initial_equity(&self) -> Result<i128> {
+        self.equity()?.safe_sub(self.unrealised_pnl)?.safe_add(self.initial_pnl)
+    }
+
     /// Equity minus the maintenance requirement.
     pub fn maintenance_surplus(&self) -> Result<i128> {
         self.equity()?.safe_sub(self.maintenance_required as i128)
@@ -149,7 +174,7 @@ impl AccountMargin {
             HealthState::Bankrupt
         } else if equity < self.maintenance_required as i128 {
             HealthState::Liquidatable
-        } else if equity < self.initial_required as i128 {
+        } else if self.initial_equity()? < self.initial_required as i128 {
             HealthState::Warning
         } else {
             HealthState::Healthy
@@ -182,12 +207,13 @@ impl AccountMargin {
 /// Whether a trade may leave the account in state `after`, given the state
 /// `before` it.
 ///
-/// A trade that increases risk must leave equity at or above the initial
+/// A trade that increases risk must leave its initial equity (unrealised
+/// profit at the conservative price and weighted) at or above the initial
 /// requirement. A trade that only reduces risk must leave the account above
 /// maintenance, or at least no further below it than it was.
 pub fn check_trade_margin(before: &AccountMargin, after: &AccountMargin, increases_risk: bool) -> Result<()> {
     if increases_risk {
-        require!(after.equity()? >= after.initial_required as i128, VammError::InsufficientMargin);
+        require!(after.initial_equity()? >= after.initial_required as i128, VammError::InsufficientMargin);
         return Ok(());
     }
     let surplus_after = after.maintenance_surplus()?;
@@ -204,8 +230,12 @@ mod tests {
     use crate::constants::BASE_PRECISION;
     use proptest::prelude::*;
 
-    const PARAMS: MarginParams =
-        MarginParams { initial_ratio: 100_000, maintenance_ratio: 50_000, imf_factor: 100 };
+    const PARAMS: MarginParams = MarginParams {
+        initial_ratio: 100_000,
+        maintenance_ratio: 50_000,
+        imf_factor: 100,
+        initial_profit_weight_bps: 5_000,
+    };
     const ONE: i64 = BASE_PRECISION as i64;
     const USDC: u64 = 1_000_000;
 
@@ -217,8 +247,25 @@ mod tests {
             unpaid_loss: 0,
             unsettled_funding: 0,
             oracle_price: price,
+            stable_price: 0,
             params: PARAMS,
         }
+    }
+
+    #[test]
+    fn paper_profit_backs_new_risk_only_weighted_at_the_stable_price() {
+        // 10 SOL long from 100, oracle pumped to 300, stable price still 105.
+        let p = PositionRisk { stable_price: 105 * USDC, ..long(10 * ONE, 1_000 * USDC, 300 * USDC) };
+        let m = AccountMargin::new(100 * USDC, &[p]).unwrap();
+        assert_eq!(m.equity().unwrap(), 2_100 * USDC as i128);
+        // Profit at 105 is 50, half of it counts: 100 + 25.
+        assert_eq!(m.initial_equity().unwrap(), 125 * USDC as i128);
+        // Requirement ~10% of 3,000: below initial, so it may only reduce.
+        assert_eq!(m.health().unwrap(), HealthState::Warning);
+        // A loss counts in full at the worse of the two prices.
+        let short = PositionRisk { stable_price: 105 * USDC, ..long(-10 * ONE, 1_000 * USDC, 100 * USDC) };
+        let m = AccountMargin::new(100 * USDC, &[short]).unwrap();
+        assert_eq!(m.initial_equity().unwrap(), 50 * USDC as i128);
     }
 
     #[test]

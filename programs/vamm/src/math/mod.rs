@@ -12,6 +12,7 @@ pub mod position;
 pub mod price_guard;
 pub mod safe;
 pub mod shares;
+pub mod stable_price;
 pub mod u256;
 
 pub use safe::SafeMath;

@@ -13,6 +13,7 @@ use crate::error::VammError;
 use crate::events::{OraclePriceHeld, OraclePriceHoldEnded};
 use crate::math::price_guard::{assess, require_accepted, GuardDecision, GuardInput, HoldSide};
 use crate::math::safe::mul_div_u64;
+use crate::math::stable_price::step_toward;
 use crate::state::{Market, OracleConfig, OracleSource, PriceGuard};
 use anchor_lang::prelude::*;
 
@@ -125,6 +126,9 @@ pub fn read_and_record(
         }
     }
     market.oracle.last_price = price.price;
+    let stable = &mut market.stable_price;
+    stable.price = step_toward(stable.price, price.price, clock.unix_ts.saturating_sub(stable.updated_ts))?;
+    stable.updated_ts = clock.unix_ts;
     Ok(price)
 }
 

@@ -208,14 +208,20 @@ pub struct RiskParams {
     pub max_position_notional: u64,
 }
 
-impl RiskParams {
-    pub fn margin_params(&self) -> MarginParams {
-        MarginParams {
-            initial_ratio: self.initial_ratio,
-            maintenance_ratio: self.maintenance_ratio,
-            imf_factor: self.imf_factor,
-        }
-    }
+/// The stable price (see `math::stable_price`) and the weight of
+/// unrealised profit in the initial margin of new risk.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct StablePrice {
+    /// `PRICE_PRECISION`; follows accepted oracle prices at a bounded rate.
+    pub price: u64,
+    /// When it last moved, unix seconds.
+    pub updated_ts: i64,
+    /// Share of unrealised profit, valued at the less favourable of the
+    /// oracle and the stable price, that counts toward the initial margin
+    /// of new risk, bps (0 .. 9,500; withdrawals never count it).
+    pub initial_profit_weight_bps: u16,
+    pub padding: [u8; 6],
 }
 
 /// Fee rate and split, bps.
@@ -281,10 +287,18 @@ pub struct FundingState {
     pub oracle_twap: u64,
     pub mark_twap_ts: i64,
     pub oracle_twap_ts: i64,
-    /// Start of the period the last settlement applied to.
+    /// Start of the period of the last crank.
     pub last_funding_ts: i64,
-    /// Last period's rate, parts per billion of the oracle TWAP (+ longs pay).
+    /// Rate set by the last crank, parts per billion of the oracle TWAP per
+    /// period (+ longs pay).
     pub last_rate_ppb: i64,
+    /// The same rate as a payment per whole base unit per period, quote
+    /// native (+ longs pay); accrues continuously.
+    pub per_period_payment: i64,
+    /// Up to when the indices have accrued, unix seconds.
+    pub last_accrual_ts: i64,
+    /// The rate accrues until then at most (one period after its crank).
+    pub rate_until_ts: i64,
     /// Funding period, seconds.
     pub period_secs: u32,
     /// Clamp on one period's rate, bps of the oracle TWAP.
@@ -373,7 +387,8 @@ pub struct Market {
     /// the order (0 before).
     pub final_payout_pool: u64,
     pub final_payout_claims: u64,
-    pub reserved: [u8; 160],
+    pub stable_price: StablePrice,
+    pub reserved: [u8; 112],
 }
 
 impl Market {
@@ -381,6 +396,15 @@ impl Market {
 
     pub fn status(&self) -> Result<MarketStatus> {
         MarketStatus::from_u8(self.status)
+    }
+
+    pub fn margin_params(&self) -> MarginParams {
+        MarginParams {
+            initial_ratio: self.risk.initial_ratio,
+            maintenance_ratio: self.risk.maintenance_ratio,
+            imf_factor: self.risk.imf_factor,
+            initial_profit_weight_bps: self.stable_price.initial_profit_weight_bps,
+        }
     }
 
     /// Open interest of each side in base, `BASE_PRECISION`.

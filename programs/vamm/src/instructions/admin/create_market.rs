@@ -41,6 +41,9 @@ pub struct CreateMarketParams {
     pub price_confirmation_secs: u32,
     /// Fewest samples a Switchboard result must aggregate.
     pub min_oracle_samples: u8,
+    /// Share of unrealised profit (at the stable price) counted toward the
+    /// initial margin of new risk, bps.
+    pub initial_profit_weight_bps: u16,
     /// Mark move allowed within one slot for risk-increasing trades, bps.
     pub max_slot_move_bps: u16,
     /// Quote native.
@@ -117,6 +120,9 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     market.oracle.last_primary_sequence = price.primary_sequence;
     market.oracle.last_secondary_sequence = price.secondary_sequence;
     market.price_guard.confirmation_secs = params.price_confirmation_secs;
+    market.stable_price.price = price.price;
+    market.stable_price.updated_ts = now;
+    market.stable_price.initial_profit_weight_bps = params.initial_profit_weight_bps;
     market.oracle.last_price = price.price;
     market.amm.base_reserve.set(curve.base_reserve);
     market.amm.quote_reserve.set(curve.quote_reserve);
@@ -139,6 +145,8 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     market.funding.period_secs = params.funding_period_secs;
     market.funding.max_rate_bps = params.max_funding_rate_bps;
     market.funding.last_funding_ts = now;
+    market.funding.last_accrual_ts = now;
+    market.funding.rate_until_ts = now;
     market.funding.mark_twap = curve.peg;
     market.funding.oracle_twap = price.price;
     market.funding.mark_twap_ts = now;
@@ -228,6 +236,7 @@ pub struct Tunables {
     pub max_oracle_jump_bps: u16,
     pub price_confirmation_secs: u32,
     pub min_oracle_samples: u8,
+    pub initial_profit_weight_bps: u16,
     pub max_slot_move_bps: u16,
     pub max_open_interest: u64,
     pub max_position_notional: u64,
@@ -256,6 +265,7 @@ impl From<&CreateMarketParams> for Tunables {
             max_oracle_jump_bps: p.max_oracle_jump_bps,
             price_confirmation_secs: p.price_confirmation_secs,
             min_oracle_samples: p.min_oracle_samples,
+            initial_profit_weight_bps: p.initial_profit_weight_bps,
             max_slot_move_bps: p.max_slot_move_bps,
             max_open_interest: p.max_open_interest,
             max_position_notional: p.max_position_notional,
@@ -293,6 +303,7 @@ impl Tunables {
             && p.initial_ratio > p.maintenance_ratio
             && p.initial_ratio <= bounds::MAX_INITIAL_RATIO
             && p.imf_factor <= bounds::MAX_IMF_FACTOR
+            && p.initial_profit_weight_bps <= bounds::MAX_INITIAL_PROFIT_WEIGHT_BPS
             && (bounds::MIN_MARK_ORACLE_BAND_BPS..=bounds::MAX_MARK_ORACLE_BAND_BPS)
                 .contains(&p.mark_oracle_band_bps)
             && (bounds::MIN_SLOT_MOVE_BPS..=bounds::MAX_SLOT_MOVE_BPS).contains(&p.max_slot_move_bps)

@@ -1,4 +1,5 @@
 use crate::constants::seeds;
+use crate::controller::funding::accrue_funding;
 use crate::error::VammError;
 use crate::events::MarketRepegged;
 use crate::math::amm::repeg_cost;
@@ -36,6 +37,8 @@ pub fn handle_repeg(ctx: Context<Repeg>) -> Result<()> {
         ctx.accounts.secondary_oracle.as_deref(),
         clock,
     )?;
+    // The fee pool pays the repeg: accrue funding on the pool as it was.
+    accrue_funding(&mut market, clock.unix_ts)?;
     let curve = market.amm.curve();
     // mark = Y * peg / X, so the peg that marks at the oracle is oracle * X / Y.
     let new_peg = crate::math::safe::to_u64(crate::math::safe::mul_div_u128(

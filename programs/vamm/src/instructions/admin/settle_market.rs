@@ -1,5 +1,6 @@
 use crate::constants::seeds;
 use crate::controller::claims::release_final_surplus;
+use crate::controller::funding::stop_funding;
 use crate::error::VammError;
 use crate::events::MarketSettled;
 use crate::math::safe::SafeMath;
@@ -35,6 +36,7 @@ pub fn handle_settle_market(ctx: Context<SettleMarket>) -> Result<()> {
         ctx.accounts.secondary_oracle.as_deref(),
         clock,
     )?;
+    stop_funding(&mut market, now)?;
     market.settlement_price = price.price;
     market.status = MarketStatus::Settled as u8;
     let moved = market.pools.fee_pool;

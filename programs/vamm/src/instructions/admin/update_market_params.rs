@@ -20,6 +20,7 @@ pub struct MarketParamsUpdate {
     pub max_oracle_jump_bps: Option<u16>,
     pub price_confirmation_secs: Option<u32>,
     pub min_oracle_samples: Option<u8>,
+    pub initial_profit_weight_bps: Option<u16>,
     pub max_slot_move_bps: Option<u16>,
     pub max_open_interest: Option<u64>,
     pub max_position_notional: Option<u64>,
@@ -65,6 +66,7 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarket>, update: MarketPar
         max_oracle_jump_bps,
         price_confirmation_secs,
         min_oracle_samples,
+        initial_profit_weight_bps,
         max_slot_move_bps,
         max_open_interest,
         max_position_notional,
@@ -97,6 +99,7 @@ fn tunables(m: &Market) -> Tunables {
         max_oracle_jump_bps: m.oracle.max_jump_bps,
         price_confirmation_secs: m.price_guard.confirmation_secs,
         min_oracle_samples: m.oracle.min_samples,
+        initial_profit_weight_bps: m.stable_price.initial_profit_weight_bps,
         max_slot_move_bps: m.risk.max_slot_move_bps,
         max_open_interest: m.risk.max_open_interest,
         max_position_notional: m.risk.max_position_notional,
@@ -123,6 +126,7 @@ fn apply(m: &mut Market, t: &Tunables) {
     m.oracle.max_jump_bps = t.max_oracle_jump_bps;
     m.price_guard.confirmation_secs = t.price_confirmation_secs;
     m.oracle.min_samples = t.min_oracle_samples;
+    m.stable_price.initial_profit_weight_bps = t.initial_profit_weight_bps;
     m.risk.max_slot_move_bps = t.max_slot_move_bps;
     m.risk.max_open_interest = t.max_open_interest;
     m.risk.max_position_notional = t.max_position_notional;
