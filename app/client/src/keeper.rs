@@ -189,6 +189,8 @@ impl Keeper {
                     info!(market = snapshot.index(), "funding settled");
                 }
                 Err(e) if e.is(VammError::FundingNotDue) => self.stats.races_lost += 1,
+                // The price is held by the jump guard: funding waits for it.
+                Err(e) if e.is(VammError::OracleJumpUnconfirmed) => self.stats.waiting += 1,
                 Err(e) => self.failed("settle_funding", &e),
             }
         }

@@ -143,4 +143,5 @@ fn switchboard_offsets_match_the_sdk() {
     assert_eq!(result + offset_of!(Result, std_dev), switchboard::offsets::RESULT_STD_DEV);
     assert_eq!(result + offset_of!(Result, num_samples), switchboard::offsets::RESULT_NUM_SAMPLES);
     assert_eq!(result + offset_of!(Result, slot), switchboard::offsets::RESULT_SLOT);
+    assert_eq!(result + offset_of!(Result, min_slot), switchboard::offsets::RESULT_MIN_SLOT);
 }

@@ -298,9 +298,9 @@ pub struct OraclePriceHeld {
     pub reference: u64,
     /// `HoldSide`: 1 above the band, 2 below.
     pub side: u8,
-    /// Oracle observation time of the held price, unix seconds.
+    /// Cluster time the hold began, unix seconds.
     pub since_ts: i64,
-    /// Earliest oracle observation time that can confirm the level.
+    /// Earliest cluster time a newer update can confirm the level.
     pub confirmable_at_ts: i64,
 }
 
@@ -313,7 +313,10 @@ pub struct OraclePriceHoldEnded {
     pub confirmed: bool,
     /// The price that ended the hold, `PRICE_PRECISION`.
     pub price: u64,
-    /// Seconds between the first held observation and this one.
+    /// When confirmed, the level accepted as the new reference (the least
+    /// extreme held price), `PRICE_PRECISION`; 0 otherwise.
+    pub level: u64,
+    /// Cluster seconds since the hold was first recorded.
     pub held_secs: i64,
     pub ts: i64,
 }

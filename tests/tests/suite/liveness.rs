@@ -168,6 +168,9 @@ async fn a_held_price_refuses_risk_funding_and_settlement() {
     env.set_status(sol, MarketStatus::Paused).await.unwrap();
     assert_refused!(env, watched.clone(), env.settle_market(sol).await, VammError::OracleJumpUnconfirmed);
     env.set_status(sol, MarketStatus::Active).await.unwrap();
+    // A reduction stays possible: it fills near the last accepted price.
+    env.close(&alice, sol, Some(BASE)).await.unwrap();
+    assert!(env.market_state(sol).await.price_guard.is_holding());
     // Another oracle failure still refuses the crank itself.
     env.advance_time(120).await;
     assert_refused!(env, watched.clone(), env.update_twaps(sol).await, VammError::OracleStale);
@@ -328,4 +331,76 @@ async fn guard_parameters_out_of_bounds_are_refused() {
     env.send(&[ix::update_market_params(&admin.pubkey(), &market, update)], &[&admin]).await.unwrap();
     let state = env.market_state(sol).await;
     assert_eq!((state.price_guard.confirmation_secs, state.oracle.min_samples), (600, 5));
+}
+
+/// A real move to 130 is held; just as it can be confirmed, one print at
+/// 300 arrives. The level that held (130) becomes the reference; the wick
+/// is held in turn and never used.
+#[tokio::test]
+async fn a_wick_at_confirmation_time_is_never_used() {
+    let mut env = TestEnv::new().await;
+    let sol = market_with_jump_band(&mut env, Oracles::Pyth).await;
+    let short = env.trader(10_000 * USDC, 1_000 * USDC).await;
+    let keeper = env.keeper().await;
+    env.open(&short, sol, Direction::Short, TradeSize::Base(50 * BASE)).await.unwrap();
+    env.advance_time(10).await;
+    env.set_price(sol, 130 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    env.advance_time(60).await;
+    env.set_price(sol, 300 * PRICE);
+    // Liquidating at the wick is refused (and records nothing).
+    assert_refused!(
+        env,
+        env.watched(&short),
+        env.liquidate(&keeper, &short, sol, liquidate_params()).await,
+        VammError::OracleJumpUnconfirmed
+    );
+    env.update_twaps(sol).await.unwrap();
+    let market = env.market_state(sol).await;
+    assert_eq!(market.funding.oracle_twap, 130 * PRICE, "the level that held is the reference");
+    assert_eq!(market.price_guard.holds_confirmed, 1);
+    assert_eq!(market.price_guard.hold_side, HoldSide::Above.to_u8(), "the wick is held");
+    assert_ne!(market.oracle.last_price, 300 * PRICE);
+    // The price comes back to 131: accepted, and the short is liquidated there.
+    env.advance_time(10).await;
+    env.set_price(sol, 131 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    let market = env.market_state(sol).await;
+    assert_eq!((market.price_guard.hold_side, market.oracle.last_price), (0, 131 * PRICE));
+    assert!(env.liquidate_fully(&keeper, &short, sol).await >= 1);
+    env.check_invariants().await;
+}
+
+/// A hold cannot be started and confirmed without the confirmation time
+/// passing on the cluster: an old out-of-band update posted late and a
+/// fresh one in the same second do not confirm, nor does one update read
+/// again later; a newer update after the confirmation time does.
+#[tokio::test]
+async fn a_hold_needs_cluster_time_and_a_newer_update() {
+    let mut env = TestEnv::new().await;
+    let sol = market_with_jump_band(&mut env, Oracles::Pyth).await;
+    env.advance_time(120).await;
+    let handle = env.markets[sol].primary;
+    let clock = env.clock();
+    let old = vamm::oracle::OracleClock { unix_ts: clock.unix_ts - 50, slot: clock.slot - 125 };
+    env.write_account(
+        &handle.address,
+        oracle::price_account(handle.source, handle.feed_id, 40 * PRICE, 0, old),
+    );
+    env.update_twaps(sol).await.unwrap();
+    env.set_price(sol, 40 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    assert!(env.market_state(sol).await.price_guard.is_holding(), "no cluster time passed");
+    // The same update read again a minute later does not confirm.
+    env.advance_time(59).await;
+    env.update_twaps(sol).await.unwrap();
+    env.advance_time(1).await;
+    let guard = env.market_state(sol).await.price_guard;
+    assert!(guard.is_holding());
+    // A newer one does.
+    env.set_price(sol, 40 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    let guard = env.market_state(sol).await.price_guard;
+    assert!(!guard.is_holding());
+    assert_eq!(guard.holds_confirmed, 1);
 }

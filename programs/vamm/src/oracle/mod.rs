@@ -11,7 +11,7 @@ pub mod switchboard;
 use crate::constants::BPS_DENOMINATOR;
 use crate::error::VammError;
 use crate::events::{OraclePriceHeld, OraclePriceHoldEnded};
-use crate::math::price_guard::{assess, require_accepted, GuardDecision, GuardInput, HoldSide};
+use crate::math::price_guard::{assess, require_accepted, GuardDecision, GuardInput, Hold, HoldSide};
 use crate::math::safe::mul_div_u64;
 use crate::math::stable_price::step_toward;
 use crate::state::{Market, OracleConfig, OracleSource, PriceGuard};
@@ -75,54 +75,38 @@ pub fn read_and_record(
     let price = market_price(&market.oracle, primary, secondary, clock)?;
     market.oracle.last_primary_sequence = price.primary_sequence;
     market.oracle.last_secondary_sequence = price.secondary_sequence;
-    let reference = market.funding.oracle_twap;
-    let decision = assess(&guard_input(market, &price))?;
+    let decision = assess(&guard_input(market, &price, clock))?;
     let market_index = market.market_index;
-    let guard = &mut market.price_guard;
     match decision {
         GuardDecision::Accept { ended_hold } => {
             if ended_hold {
-                let held_secs = price.observed_ts.saturating_sub(guard.hold_since_ts);
+                let guard = &mut market.price_guard;
+                let held_secs = clock.unix_ts.saturating_sub(guard.hold_since_ts);
                 guard.holds_reverted = guard.holds_reverted.saturating_add(1);
                 end_hold(guard);
                 emit!(OraclePriceHoldEnded {
                     market_index,
                     confirmed: false,
                     price: price.price,
+                    level: 0,
                     held_secs,
                     ts: clock.unix_ts
                 });
             }
         }
         GuardDecision::Hold { hold, started } => {
-            guard.hold_side = hold.side.to_u8();
-            guard.hold_since_ts = hold.since_ts;
-            guard.hold_price = price.price;
-            if started {
-                emit!(OraclePriceHeld {
-                    market_index,
-                    price: price.price,
-                    reference,
-                    side: hold.side.to_u8(),
-                    since_ts: hold.since_ts,
-                    confirmable_at_ts: guard.confirmable_at().unwrap_or(hold.since_ts),
-                });
-            }
+            record_hold(market, &hold, started, &price);
             return err!(VammError::OracleJumpUnconfirmed);
         }
-        GuardDecision::Confirm { held_secs } => {
-            guard.holds_confirmed = guard.holds_confirmed.saturating_add(1);
-            end_hold(guard);
-            // The new level is the reference from now on.
-            market.funding.oracle_twap = price.price;
-            market.funding.oracle_twap_ts = clock.unix_ts;
-            emit!(OraclePriceHoldEnded {
-                market_index,
-                confirmed: true,
-                price: price.price,
-                held_secs,
-                ts: clock.unix_ts
-            });
+        GuardDecision::Confirm { level, held_secs } => {
+            confirm_level(market, level, held_secs, price.price, clock);
+        }
+        GuardDecision::Rebase { level, held_secs, hold } => {
+            // The level that held is accepted; the confirming print, itself
+            // outside the band around it, is held in turn.
+            confirm_level(market, level, held_secs, price.price, clock);
+            record_hold(market, &hold, true, &price);
+            return err!(VammError::OracleJumpUnconfirmed);
         }
     }
     market.oracle.last_price = price.price;
@@ -136,15 +120,50 @@ fn end_hold(guard: &mut PriceGuard) {
     guard.hold_side = HoldSide::None.to_u8();
     guard.hold_since_ts = 0;
     guard.hold_price = 0;
+    guard.hold_sequence = 0;
 }
 
-fn guard_input(market: &Market, price: &MarketPrice) -> GuardInput {
+/// Records a hold's start or progress (and the event on its start).
+fn record_hold(market: &mut Market, hold: &Hold, started: bool, price: &MarketPrice) {
+    let reference = market.funding.oracle_twap;
+    let market_index = market.market_index;
+    let guard = &mut market.price_guard;
+    guard.hold_side = hold.side.to_u8();
+    guard.hold_since_ts = hold.since_ts;
+    guard.hold_sequence = hold.sequence;
+    guard.hold_price = hold.price;
+    if started {
+        emit!(OraclePriceHeld {
+            market_index,
+            price: price.price,
+            reference,
+            side: hold.side.to_u8(),
+            since_ts: hold.since_ts,
+            confirmable_at_ts: guard.confirmable_at().unwrap_or(hold.since_ts),
+        });
+    }
+}
+
+/// Ends a hold as confirmed: `level` is the reference from now on.
+fn confirm_level(market: &mut Market, level: u64, held_secs: i64, price: u64, clock: OracleClock) {
+    let market_index = market.market_index;
+    let guard = &mut market.price_guard;
+    guard.holds_confirmed = guard.holds_confirmed.saturating_add(1);
+    end_hold(guard);
+    market.funding.oracle_twap = level;
+    market.funding.oracle_twap_ts = clock.unix_ts;
+    emit!(OraclePriceHoldEnded { market_index, confirmed: true, price, level, held_secs, ts: clock.unix_ts });
+}
+
+fn guard_input(market: &Market, price: &MarketPrice, clock: OracleClock) -> GuardInput {
     GuardInput {
         price: price.price,
         reference: market.funding.oracle_twap,
         band_bps: market.oracle.max_jump_bps,
         confirmation_secs: market.price_guard.confirmation_secs,
+        now_ts: clock.unix_ts,
         observed_ts: price.observed_ts,
+        sequence: price.primary_sequence,
         hold: market.price_guard.hold(),
     }
 }
@@ -160,7 +179,7 @@ pub fn usable_price(
     clock: OracleClock,
 ) -> Result<MarketPrice> {
     let price = market_price(&market.oracle, primary, secondary, clock)?;
-    require_accepted(&assess(&guard_input(market, &price))?)?;
+    require_accepted(&assess(&guard_input(market, &price, clock))?)?;
     Ok(price)
 }
 

@@ -7,10 +7,11 @@
 //! offsets are those of the SDK's `#[repr(C)]` layout (3,200 bytes after
 //! the 8-byte discriminator), asserted against the SDK in the test suite.
 //!
-//! Freshness is measured from the slot the result was signed at, not from
-//! when the account was last written (a crank can rewrite an old result):
-//! its age in slots is converted to seconds at the cluster's target of
-//! 400 ms a slot, rounded up. The result's slot also orders updates.
+//! Freshness is measured from the oldest sample the result aggregates (its
+//! `min_slot`, or its slot when that is unset), not from when the account
+//! was last written (a crank can rewrite an old result): the age in slots
+//! is converted to seconds at the cluster's target of 400 ms a slot,
+//! rounded up. The result's slot orders updates.
 
 use super::{scale_to_price_precision, OracleClock, OraclePrice};
 use crate::error::VammError;
@@ -32,6 +33,7 @@ pub mod offsets {
     pub const RESULT_STD_DEV: usize = 8 + 2_272;
     pub const RESULT_NUM_SAMPLES: usize = 8 + 2_352;
     pub const RESULT_SLOT: usize = 8 + 2_360;
+    pub const RESULT_MIN_SLOT: usize = 8 + 2_368;
 }
 
 /// Milliseconds per slot the age conversion assumes (the cluster's target).
@@ -55,6 +57,8 @@ pub fn read(
     let result_slot = read_u64(&data, offsets::RESULT_SLOT);
     require!(result_slot != 0 && result_slot <= clock.slot, VammError::OracleInvalidData);
     require!(data[offsets::RESULT_NUM_SAMPLES] >= min_samples.max(1), VammError::OracleTooFewSamples);
+    let min_slot = read_u64(&data, offsets::RESULT_MIN_SLOT);
+    let oldest_slot = if min_slot == 0 { result_slot } else { min_slot.min(result_slot) };
     let value = read_i128(&data, offsets::RESULT_VALUE);
     let std_dev = read_i128(&data, offsets::RESULT_STD_DEV);
     require!(value > 0, VammError::OracleNonPositivePrice);
@@ -62,7 +66,7 @@ pub fn read(
     Ok(OraclePrice {
         price: scale_to_price_precision(value as u128, VALUE_EXPONENT)?,
         confidence: scale_to_price_precision(std_dev as u128, VALUE_EXPONENT)?,
-        observed_ts: clock.unix_ts.saturating_sub(slot_age_secs(clock.slot - result_slot)),
+        observed_ts: clock.unix_ts.saturating_sub(slot_age_secs(clock.slot - oldest_slot)),
         sequence: i64::try_from(result_slot).map_err(|_| error!(VammError::OracleInvalidData))?,
     })
 }

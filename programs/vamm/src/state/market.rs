@@ -155,15 +155,19 @@ pub struct PriceGuard {
     /// `HoldSide` of the hold in progress: 0 none, 1 above, 2 below the band.
     pub hold_side: u8,
     pub padding: [u8; 3],
-    /// Oracle observation time of the first held price, unix seconds (0
-    /// when no hold).
+    /// Cluster time the hold was first recorded, unix seconds (0 when no
+    /// hold).
     pub hold_since_ts: i64,
-    /// Latest held price observed, `PRICE_PRECISION` (0 when no hold).
+    /// Least extreme price held so far (nearest the reference): the level
+    /// a confirmation accepts, `PRICE_PRECISION` (0 when no hold).
     pub hold_price: u64,
     /// Holds that ended with the new level accepted.
     pub holds_confirmed: u32,
     /// Holds that ended with the price back inside the band.
     pub holds_reverted: u32,
+    /// Sequence of the primary update that started the hold: only a newer
+    /// one can confirm it.
+    pub hold_sequence: i64,
 }
 
 impl PriceGuard {
@@ -171,6 +175,8 @@ impl PriceGuard {
         crate::math::price_guard::Hold {
             side: crate::math::price_guard::HoldSide::from_u8(self.hold_side),
             since_ts: self.hold_since_ts,
+            sequence: self.hold_sequence,
+            price: self.hold_price,
         }
     }
 
@@ -179,8 +185,8 @@ impl PriceGuard {
         self.hold_side != 0
     }
 
-    /// When the hold in progress can be confirmed at the earliest, unix
-    /// seconds of the oracle's observation time (None when no hold).
+    /// When the hold in progress can be confirmed at the earliest, cluster
+    /// unix seconds (None when no hold).
     pub fn confirmable_at(&self) -> Option<i64> {
         self.is_holding().then(|| self.hold_since_ts.saturating_add(self.confirmation_secs as i64))
     }
@@ -388,7 +394,7 @@ pub struct Market {
     pub final_payout_pool: u64,
     pub final_payout_claims: u64,
     pub stable_price: StablePrice,
-    pub reserved: [u8; 112],
+    pub reserved: [u8; 104],
 }
 
 impl Market {
@@ -424,6 +430,6 @@ impl Market {
 
 const _: () = assert!(std::mem::size_of::<AmmState>() == 96);
 const _: () = assert!(std::mem::size_of::<OracleConfig>() == 168);
-const _: () = assert!(std::mem::size_of::<PriceGuard>() == 32);
+const _: () = assert!(std::mem::size_of::<PriceGuard>() == 40);
 const _: () = assert!(std::mem::size_of::<Market>() == 816);
 const _: () = assert!(std::mem::align_of::<Market>() <= 8);
