@@ -106,8 +106,7 @@ impl Keeper {
         self.settle_funding(transport, &markets, now.unix_ts).await;
         self.liquidate(transport, &markets, now).await?;
         self.settle_delisted(transport, &markets).await;
-        let markets = fetch_markets(transport).await?;
-        self.resolve_bankruptcies(transport, &markets).await?;
+        self.resolve_bankruptcies(transport).await?;
         let markets = fetch_markets(transport).await?;
         self.settle_claims(transport, &markets).await;
         self.sweep(transport, &markets).await;
@@ -308,16 +307,7 @@ impl Keeper {
         }
     }
 
-    async fn resolve_bankruptcies<T: Transport>(
-        &mut self,
-        transport: &mut T,
-        markets: &[MarketSnapshot],
-    ) -> ClientResult<()> {
-        let settled = |index: u16| {
-            markets
-                .iter()
-                .any(|m| m.index() == index && matches!(m.market.status(), Ok(MarketStatus::Settled)))
-        };
+    async fn resolve_bankruptcies<T: Transport>(&mut self, transport: &mut T) -> ClientResult<()> {
         let mint = crate::valuation::fetch_exchange(transport).await?.collateral_mint;
         for address in self.index.clone() {
             if self.skip.contains(&address) {
@@ -331,12 +321,10 @@ impl Keeper {
                     continue;
                 }
             };
-            // A settled market resolves whatever the account holds elsewhere.
-            for position in trader
-                .positions
-                .iter()
-                .filter(|p| p.unpaid_loss > 0 && (!trader.has_base() || settled(p.market_index)))
-            {
+            if trader.has_base() {
+                continue;
+            }
+            for position in trader.positions.iter().filter(|p| p.unpaid_loss > 0) {
                 let market = ix::market_pda(position.market_index);
                 let claim_markets: Vec<Pubkey> = trader
                     .positions

@@ -161,4 +161,6 @@ pub enum VammError {
     DestinationIsProgramVault,
     #[msg("Every listed market must be passed, once each, to price insurance shares")]
     MissingMarkets,
+    #[msg("Recorded bad debt exceeds the insurance fund: resolve it before staking")]
+    BadDebtPending,
 }

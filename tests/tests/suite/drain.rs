@@ -165,6 +165,14 @@ async fn drain(seed: u64) {
         "drain seed {seed}: collateral vault {vault} = treasury {treasury}; insurance vault {insurance_vault} = fund remainder {} (shares left {}); claims written off {claims_written_off}; fund bad debt paid {}",
         fund.balance, fund.total_shares, fund.bad_debt_paid
     );
+    let liquidations: u64 = {
+        let mut total = 0;
+        for &m in &markets {
+            total += env.market_state(m).await.stats.liquidation_count;
+        }
+        total
+    };
+    assert!(liquidations > 0 && claims_written_off > 0, "the sequence exercised liquidations and write-offs");
     assert_eq!(fee_pools, 0, "no pool holds money after delisting");
     assert_eq!(vault, treasury, "the collateral vault holds exactly the treasury's share");
     assert_eq!(insurance_vault, fund.balance, "the insurance vault holds exactly the fund's remainder");

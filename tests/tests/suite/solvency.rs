@@ -275,6 +275,8 @@ async fn socialised_losses_are_capped_per_base_unit() {
     let market = env.market_state(sol).await;
     let cap = 80 * PRICE / 10 * short_base / BASE;
     assert!(market.stats.bad_debt_socialised <= cap, "{} > cap {cap}", market.stats.bad_debt_socialised);
+    assert!(market.stats.bad_debt_socialised > 0, "the dust short bore its capped share");
+    assert!(market.stats.bad_debt_unrecovered > 0, "the rest is recorded as unrecovered");
     assert_eq!(market.stats.bad_debt_socialised + market.stats.bad_debt_unrecovered, deficit);
     assert_eq!((market.pools.unpaid_loss_long, market.pools.unpaid_loss_short), (0, 0));
     env.close(&dust, sol, None).await.unwrap();

@@ -8,7 +8,7 @@ use crate::constants::{BASE_PRECISION, BPS_DENOMINATOR, MAX_SOCIALISED_LOSS_BPS}
 use crate::error::VammError;
 use crate::math::funding::socialised_loss_delta;
 use crate::math::safe::{mul_div_u128, mul_div_u64, to_u64, SafeMath};
-use crate::state::{InsuranceFund, Market, MarketStatus, TraderAccount};
+use crate::state::{InsuranceFund, Market, TraderAccount};
 use anchor_lang::prelude::*;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,16 +29,15 @@ pub struct BankruptcyOutcome {
 /// Splits the unpaid loss of `trader`'s position in `market`. The caller
 /// moves `from_insurance` tokens from the insurance vault to the vault, and
 /// has paid the account's claims in other markets into its collateral
-/// first (as far as those pools could). The account must hold no base,
-/// except when `market` is settled: there nothing may delay the final
-/// payout, so its loss is resolved whatever the account holds elsewhere.
+/// first (as far as those pools could). The account must hold no base
+/// anywhere: while it does, its positions may still pay its loss (the loss
+/// counts against its margin, so keepers liquidate it when it must).
 pub fn resolve(
     market: &mut Market,
     trader: &mut TraderAccount,
     insurance: &mut InsuranceFund,
 ) -> Result<BankruptcyOutcome> {
-    let settled = market.status == MarketStatus::Settled as u8;
-    require!(settled || !trader.has_base(), VammError::BankruptcyNeedsLiquidation);
+    require!(!trader.has_base(), VammError::BankruptcyNeedsLiquidation);
     let index = market.market_index;
     let slot = trader
         .positions

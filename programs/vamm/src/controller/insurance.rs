@@ -40,9 +40,11 @@ pub fn net_balance(fund: &InsuranceFund, pending_bad_debt: u64) -> u64 {
 }
 
 /// Brings `stake` into the fund's current share epoch, starting a new one
-/// first when the fund is wiped out. Shares of an earlier epoch are void.
-pub fn sync_epoch(fund: &mut InsuranceFund, stake: &mut InsuranceStake, net_balance: u64) -> Result<()> {
-    if is_wiped_out(net_balance, fund.total_shares) {
+/// first when the fund is wiped out: judged on its real balance, never on
+/// debt still pending (which collateral or claims may yet cover). Shares of
+/// an earlier epoch are void.
+pub fn sync_epoch(fund: &mut InsuranceFund, stake: &mut InsuranceStake) -> Result<()> {
+    if is_wiped_out(fund.balance, fund.total_shares) {
         fund.share_epoch = fund.share_epoch.checked_add(1).ok_or_else(|| error!(VammError::MathOverflow))?;
         fund.total_shares = 0;
     }

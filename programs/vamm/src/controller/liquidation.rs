@@ -116,7 +116,7 @@ pub fn liquidate(
     market.stats.liquidation_count = market.stats.liquidation_count.safe_add(1)?;
     market.stats.volume = market.stats.volume.safe_add(fill.quote)?;
 
-    let after = prices.margin(liquidatee)?;
+    let after = prices.with_pools(market).margin(liquidatee)?;
     let surplus_before = before.maintenance_surplus()?;
     let surplus_after = after.maintenance_surplus()?;
     require!(surplus_after > surplus_before, VammError::LiquidationDidNotImprove);

@@ -11,6 +11,7 @@ use crate::oracle::{usable_price, MarketPrice, OracleClock};
 use crate::state::{Market, MarketStatus, Position, TraderAccount};
 use anchor_lang::prelude::*;
 
+#[derive(Clone)]
 struct Entry {
     market_index: u16,
     params: MarginParams,
@@ -28,7 +29,7 @@ struct Entry {
     price: core::result::Result<u64, ProgramError>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PriceBook {
     entries: Vec<Entry>,
 }
@@ -80,6 +81,18 @@ impl PriceBook {
             price: price.map_err(ProgramError::from),
         });
         Ok(())
+    }
+
+    /// The book with `market`'s PnL pool and claims as they stand now, for
+    /// the margin check after an instruction moved them (a claim the trade
+    /// just created counts only as far as the pool now covers it).
+    pub fn with_pools(&self, market: &Market) -> PriceBook {
+        let mut book = self.clone();
+        if let Some(entry) = book.entries.iter_mut().find(|e| e.market_index == market.market_index) {
+            entry.pnl_pool = market.pools.pnl_pool;
+            entry.unpaid_profit = market.pools.unpaid_profit;
+        }
+        book
     }
 
     /// Adds every market found in `remaining` (accounts owned by this

@@ -120,13 +120,14 @@ pub fn execute_trade(
     market.stats.trade_count = market.stats.trade_count.safe_add(1)?;
 
     let position = trader.positions[slot];
+    let prices_after = prices.with_pools(market);
     let mut oracle_price = 0;
     if increases_risk {
         oracle_price = prices.price(market_index)?;
         check_circuit_breakers(market, position.base, mark_before, mark_after, oracle_price)?;
-        check_trade_margin(&margin_before?, &prices.margin(trader)?, true)?;
+        check_trade_margin(&margin_before?, &prices_after.margin(trader)?, true)?;
     } else {
-        match (margin_before, prices.margin(trader), prices.price(market_index)) {
+        match (margin_before, prices_after.margin(trader), prices.price(market_index)) {
             // With valid oracles a reduction may not worsen an account
             // below maintenance.
             (Ok(before), Ok(after), Ok(price)) => {

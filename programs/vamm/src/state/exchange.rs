@@ -49,7 +49,7 @@ pub struct InsuranceFund {
     /// Wait between `request_unstake` and `unstake`, seconds.
     pub unstake_cooldown_secs: u32,
     /// Share generation: bumped when losses wiped the fund out (its share
-    /// price fell below a millionth of the first one), which voids every
+    /// price fell below a thousandth of the first one), which voids every
     /// share of earlier generations so the fund can be recapitalised.
     pub share_epoch: u32,
 }

@@ -46,8 +46,10 @@ pub fn handle_stake_insurance<'info>(ctx: Context<'info, StakeInsurance<'info>>,
     let pending = pending_bad_debt(ctx.remaining_accounts, &accounts.exchange.key(), exchange.market_count)?;
     let mut stake = accounts.stake.load_mut()?;
     let fund = &mut exchange.insurance;
+    sync_epoch(fund, &mut stake)?;
+    // While recorded debt exceeds the fund, a new stake would pay for it.
+    require!(fund.total_shares == 0 || pending <= fund.balance, VammError::BadDebtPending);
     let net = net_balance(fund, pending);
-    sync_epoch(fund, &mut stake, net)?;
     let shares = shares_for_deposit(amount, net, fund.total_shares)?;
     require!(shares > 0, VammError::StakeTooSmall);
     fund.balance = fund.balance.safe_add(amount)?;

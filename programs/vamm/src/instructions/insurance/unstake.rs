@@ -55,7 +55,7 @@ pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> 
         require!(now <= stake.unstake_expires_ts, VammError::UnstakeRequestExpired);
         let fund = &mut exchange.insurance;
         let net = net_balance(fund, pending);
-        sync_epoch(fund, &mut stake, net)?;
+        sync_epoch(fund, &mut stake)?;
         // Shares voided by a wipe-out redeem nothing.
         let shares = stake.unstake_shares;
         let amount = if shares == 0 { 0 } else { assets_for_shares(shares, net, fund.total_shares)? };
