@@ -8,21 +8,8 @@
 use solana_signer::Signer;
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::state::MarketStatus;
-use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::keeper::KeeperConfig;
 use vamm_tests::*;
-
-/// SplitMix64, so a failure replays.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n
-    }
-}
 
 #[tokio::test]
 async fn everything_drains_to_the_treasury_share() {
@@ -46,11 +33,8 @@ async fn drain(seed: u64) {
         traders.push(env.trader(100_000 * USDC, 1_000 * USDC).await);
     }
     let keeper_trader = env.keeper().await;
-    let mut keeper = Keeper::new(
-        keeper_trader.owner.insecure_clone(),
-        keeper_trader.account,
-        KeeperConfig { sweep_threshold: 1, ..KeeperConfig::default() },
-    );
+    let mut keeper =
+        keeper_trader.keeper_service(KeeperConfig { sweep_threshold: 1, ..KeeperConfig::default() });
 
     for _ in 0..150 {
         let t = &traders[rng.below(traders.len() as u64) as usize];

@@ -163,11 +163,7 @@ async fn bankruptcy_nets_claims_elsewhere_and_never_waits_forever() {
     // can, and the rest of the loss is resolved.
     let eth_pool = env.market_state(eth).await.pools.pnl_pool;
     let fund_before = env.exchange_state().await.insurance.balance;
-    let mut keeper = vamm_client::keeper::Keeper::new(
-        keeper.owner.insecure_clone(),
-        keeper.account,
-        vamm_client::keeper::KeeperConfig::default(),
-    );
+    let mut keeper = keeper.keeper_service(vamm_client::keeper::KeeperConfig::default());
     let first = keeper.tick(&mut env.rt).await.unwrap();
     assert_eq!((first.bankruptcies_resolved, first.waiting, first.errors), (1, 0, 0), "{first:?}");
     let state = env.trader_state(&gambler.account).await;

@@ -9,11 +9,7 @@ use vamm_tests::*;
 
 async fn keeper(env: &mut TestEnv) -> Keeper {
     let trader = env.keeper().await;
-    Keeper::new(
-        trader.owner.insecure_clone(),
-        trader.account,
-        KeeperConfig { sweep_threshold: 1, ..KeeperConfig::default() },
-    )
+    trader.keeper_service(KeeperConfig { sweep_threshold: 1, ..KeeperConfig::default() })
 }
 
 #[tokio::test]

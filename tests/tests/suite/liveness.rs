@@ -8,7 +8,7 @@ use vamm::error::VammError;
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::math::price_guard::HoldSide;
 use vamm::state::MarketStatus;
-use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::keeper::KeeperConfig;
 use vamm_tests::*;
 
 /// A single-oracle market with the deploy configuration's 25% jump band
@@ -108,8 +108,7 @@ async fn a_one_print_spike_liquidates_no_one() {
         shorts.push(short);
     }
     let keeper_account = env.keeper().await;
-    let mut keeper =
-        Keeper::new(keeper_account.owner.insecure_clone(), keeper_account.account, KeeperConfig::default());
+    let mut keeper = keeper_account.keeper_service(KeeperConfig::default());
 
     env.advance_time(30).await;
     env.set_price(sol, 200 * PRICE);

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use vamm::math::amm::{Direction, TradeSize};
-use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::keeper::KeeperConfig;
 use vamm_client::valuation::{account_health, fetch_markets, fetch_trader, price_book};
 use vamm_tests::*;
 
@@ -98,8 +98,7 @@ async fn run_cell(final_pct: u64, duration: i64, step: i64) -> Cell {
         env.align_mark(&arb, sol, START_PRICE).await.unwrap();
     }
     let keeper_trader = env.keeper().await;
-    let mut keeper =
-        Keeper::new(keeper_trader.owner.insecure_clone(), keeper_trader.account, KeeperConfig::default());
+    let mut keeper = keeper_trader.keeper_service(KeeperConfig::default());
     env.check_invariants().await;
 
     let final_price = START_PRICE * final_pct / 100;

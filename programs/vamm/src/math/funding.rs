@@ -63,20 +63,6 @@ pub fn update_twap(twap: u64, last_ts: i64, price: u64, now_ts: i64, window_secs
     to_u64(weighted.safe_div(window)?)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FundingInput {
-    /// `PRICE_PRECISION`.
-    pub mark_twap: u64,
-    pub oracle_twap: u64,
-    pub period_secs: u32,
-    pub max_rate_bps: u16,
-    /// Open interest of each side, `BASE_PRECISION` (absolute).
-    pub long_base: u64,
-    pub short_base: u64,
-    /// What the fee pool holds, quote native.
-    pub fee_pool: u64,
-}
-
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FundingOutcome {
     /// Rate paid by the paying side, ppb of the oracle TWAP (+ longs pay).
@@ -112,23 +98,6 @@ pub fn funding_payment(base: i64, delta: i64) -> Result<i64> {
 /// `delta` (unsigned), rounded down.
 fn side_amount(base: u64, delta: u128) -> Result<u64> {
     to_u64(mul_div_u128(base as u128, delta, BASE_PRECISION as u128 * FUNDING_INDEX_SCALE, false)?)
-}
-
-/// One whole period's funding at the given TWAPs (see `period_payment`
-/// and `accrue`).
-pub fn compute_funding(input: &FundingInput) -> Result<FundingOutcome> {
-    let (per_period, rate_ppb) =
-        period_payment(input.mark_twap, input.oracle_twap, input.period_secs, input.max_rate_bps)?;
-    let mut outcome = accrue(&AccrualInput {
-        per_period,
-        period_secs: input.period_secs,
-        elapsed_secs: input.period_secs as u64,
-        long_base: input.long_base,
-        short_base: input.short_base,
-        fee_pool: input.fee_pool,
-    })?;
-    outcome.rate_ppb = rate_ppb;
-    Ok(outcome)
 }
 
 /// The payment per whole base unit for one period, quote native (+ longs
@@ -236,6 +205,39 @@ mod tests {
 
     const ONE: u64 = BASE_PRECISION;
     const USDC: u64 = 1_000_000;
+
+    /// One whole period at a crank's TWAPs, as the tests exercise the rate
+    /// and the accrual together.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct FundingInput {
+        /// `PRICE_PRECISION`.
+        mark_twap: u64,
+        oracle_twap: u64,
+        period_secs: u32,
+        max_rate_bps: u16,
+        /// Open interest of each side, `BASE_PRECISION` (absolute).
+        long_base: u64,
+        short_base: u64,
+        /// What the fee pool holds, quote native.
+        fee_pool: u64,
+    }
+
+    /// One whole period's funding at the given TWAPs (see `period_payment`
+    /// and `accrue`).
+    fn compute_funding(input: &FundingInput) -> Result<FundingOutcome> {
+        let (per_period, rate_ppb) =
+            period_payment(input.mark_twap, input.oracle_twap, input.period_secs, input.max_rate_bps)?;
+        let mut outcome = accrue(&AccrualInput {
+            per_period,
+            period_secs: input.period_secs,
+            elapsed_secs: input.period_secs as u64,
+            long_base: input.long_base,
+            short_base: input.short_base,
+            fee_pool: input.fee_pool,
+        })?;
+        outcome.rate_ppb = rate_ppb;
+        Ok(outcome)
+    }
 
     fn input() -> FundingInput {
         FundingInput {
