@@ -93,3 +93,35 @@ impl TestEnv {
         );
     }
 }
+
+impl TestEnv {
+    /// What the winning side would be owed beyond what can pay it if every
+    /// account the test created closed at the oracle price now, quote
+    /// native: profit claims and unrealised profit at the oracle against
+    /// the PnL pools plus what the losing accounts' collateral can pay.
+    /// A liquidation into a lagging curve lets an account leave at a better
+    /// price than the oracle's; the loss it did not pay lands here instead
+    /// of in the bad-debt figures.
+    pub async fn unfunded_at_oracle(&mut self) -> u64 {
+        use vamm_client::valuation::{fetch_markets, fetch_trader, price_book};
+        let clock = self.clock();
+        let markets = fetch_markets(&mut self.rt).await.unwrap();
+        let book = price_book(&markets, clock, &[]);
+        let mut claims: i128 = 0;
+        let mut payable: i128 = markets.iter().map(|m| m.market.pools.pnl_pool as i128).sum();
+        for address in self.trader_accounts.clone() {
+            let trader = fetch_trader(&mut self.rt, &address).await.unwrap().unwrap();
+            let margin = book.margin(&trader).expect("every market has a price");
+            let raw_claims: i128 = trader.positions.iter().map(|p| p.pending_profit as i128).sum();
+            let net = margin.unrealised_pnl + raw_claims + margin.funding_receivable as i128
+                - margin.funding_owed as i128
+                - margin.unpaid_loss as i128;
+            if net > 0 {
+                claims += net;
+            } else {
+                payable += (-net).min(trader.collateral as i128);
+            }
+        }
+        (claims - payable).max(0) as u64
+    }
+}

@@ -7,6 +7,7 @@
 #![allow(deprecated)]
 
 pub mod checks;
+pub mod generated_docs;
 pub use vamm_client::{ix, oracle_accounts as oracle};
 
 use solana_account::Account;
@@ -555,6 +556,38 @@ impl TestEnv {
         self.send(&[ix], &[&keeper.owner]).await
     }
 
+    /// A liquidation by takeover: `liquidator`'s account takes (part of)
+    /// `target`'s position over at the oracle price. Passes the markets of
+    /// both accounts as remaining accounts.
+    pub async fn take_over(
+        &mut self,
+        liquidator: &Trader,
+        target: &Trader,
+        market: usize,
+        max_base: Option<u64>,
+    ) -> TxResult {
+        let mut remaining = self.valuation_accounts(&target.account, Some(market)).await;
+        for key in self.valuation_accounts(&liquidator.account, Some(market)).await {
+            if !remaining.contains(&key) {
+                remaining.push(key);
+            }
+        }
+        let params = vamm::instructions::LiquidateParams {
+            max_base,
+            riskiest_first: false,
+            mode: vamm::instructions::LiquidationMode::Takeover,
+        };
+        let ix = ix::liquidate(
+            &liquidator.owner.pubkey(),
+            &liquidator.account,
+            &target.account,
+            &self.markets[market].oracles(),
+            params,
+            &remaining,
+        );
+        self.send(&[ix], &[&liquidator.owner]).await
+    }
+
     pub async fn resolve_bankruptcy(&mut self, target: &Pubkey, market: usize) -> TxResult {
         let cranker = self.wallet();
         // Every other market in which the account holds a claim.
@@ -636,7 +669,11 @@ impl TestEnv {
     pub async fn liquidate_fully(&mut self, keeper: &Trader, target: &Trader, market: usize) -> usize {
         let mut steps = 0;
         loop {
-            let params = vamm::instructions::LiquidateParams { max_base: None, riskiest_first: false };
+            let params = vamm::instructions::LiquidateParams {
+                max_base: None,
+                riskiest_first: false,
+                mode: vamm::instructions::LiquidationMode::IntoCurve,
+            };
             match self.liquidate(keeper, target, market, params).await {
                 Ok(()) => steps += 1,
                 Err(TransactionError::InstructionError(_, InstructionError::Custom(code)))

@@ -17,7 +17,7 @@ use std::time::Duration;
 use vamm::instructions::{ClosePositionParams, CreateMarketParams, MarketParamsUpdate, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::state::{MarketStatus, OracleSource};
-use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::keeper::{Keeper, KeeperConfig, TakeoverConfig};
 use vamm_client::oracle_accounts::price_account;
 use vamm_client::preview::{liquidation_price, preview_trade};
 use vamm_client::transport::local::LocalState;
@@ -59,9 +59,25 @@ async fn dispatch<T: Transport + LocalOnly>(
         Command::Sandbox(_) => unreachable!("handled before a cluster is opened"),
         Command::Trader(command) => trader(t, signer, command, json).await,
         Command::Gov(command) => gov(t, signer, command, json).await,
-        Command::Keeper(KeeperCommand::Run { interval_secs, summary_every, sub_account }) => {
+        Command::Keeper(KeeperCommand::Run {
+            interval_secs,
+            summary_every,
+            sub_account,
+            takeover_max_notional,
+            takeover_margin_use_bps,
+            unwind_fraction_bps,
+            unwind_max_gap_bps,
+        }) => {
             let account = ix::trader_pda(&signer.pubkey(), sub_account);
-            let mut keeper = Keeper::new(signer.insecure_clone(), account, KeeperConfig::default());
+            let mut config = KeeperConfig::default();
+            config.takeover = TakeoverConfig {
+                max_position_notional: crate::units::parse_decimal(&takeover_max_notional, 6)?,
+                margin_use_bps: takeover_margin_use_bps.min(10_000),
+                unwind_fraction_bps: unwind_fraction_bps.min(10_000),
+                unwind_max_gap_bps,
+                ..config.takeover
+            };
+            let mut keeper = Keeper::new(signer.insecure_clone(), account, config);
             vamm_client::keeper::run(t, &mut keeper, Duration::from_secs(interval_secs.max(1)), summary_every)
                 .await
                 .map_err(|e| e.to_string())

@@ -334,9 +334,25 @@ pub enum KeeperCommand {
         /// Log a summary line every this many passes.
         #[arg(long, default_value_t = 12)]
         summary_every: u64,
-        /// The signer's trader account receiving rewards.
+        /// The signer's trader account receiving rewards and taken-over
+        /// positions.
         #[arg(long, default_value_t = 0)]
         sub_account: u16,
+        /// Largest position (USDC at the oracle price) the keeper takes
+        /// over per market; 0 liquidates into the curve only.
+        #[arg(long, default_value = "1000000")]
+        takeover_max_notional: String,
+        /// Share of the keeper's free collateral committed to takeovers, bps.
+        #[arg(long, default_value_t = 2_500)]
+        takeover_margin_use_bps: u16,
+        /// Share of each position of the keeper's account (use a sub-account
+        /// that holds only what it took over) unwound into the curve per
+        /// pass, bps; 0 holds them.
+        #[arg(long, default_value_t = 2_500)]
+        unwind_fraction_bps: u16,
+        /// How far past the oracle an unwind may push the mark, bps.
+        #[arg(long, default_value_t = 50)]
+        unwind_max_gap_bps: u16,
     },
 }
 

@@ -1,8 +1,12 @@
 //! The keeper service: cranks markets whose oracle price left the jump
 //! band (so a new level is confirmed as soon as the program allows),
 //! settles funding when a period is due, liquidates under-margined
-//! accounts riskiest first, resolves bankruptcies, pays profit claims from
-//! PnL pools that can pay them and sweeps the insurance fund's fee share. Written once against
+//! accounts riskiest first (taking positions over at the oracle price as
+//! far as its account's margin and its configuration allow, into the curve
+//! otherwise), unwinds what it took over into the curve without pushing
+//! the mark more than a set distance past the oracle, resolves
+//! bankruptcies, pays profit claims from PnL pools that can pay them and
+//! sweeps the insurance fund's fee share. Written once against
 //! [`Transport`]. Every action is idempotent: when two keepers race, the
 //! loser's transaction is refused by the program (`FundingNotDue`,
 //! `NotLiquidatable`, `NoBadDebt`, `ZeroAmount`) and counted, not retried.
@@ -17,9 +21,15 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use std::time::Duration;
 use tracing::{info, warn};
+use vamm::constants::{BASE_PRECISION, BPS_DENOMINATOR, RATIO_PRECISION};
+use vamm::controller::price_book::PriceBook;
+use vamm::controller::takeover::TAKEOVER_MARK_TOLERANCE_BPS;
+use vamm::controller::trade::MIN_TRADE_NOTIONAL;
 use vamm::error::VammError;
-use vamm::instructions::LiquidateParams;
-use vamm::math::margin::HealthState;
+use vamm::instructions::{ClosePositionParams, LiquidateParams, LiquidationMode};
+use vamm::math::amm::Direction;
+use vamm::math::margin::{progressive_ratio, HealthState};
+use vamm::math::position::notional;
 use vamm::oracle::OracleClock;
 use vamm::state::{MarketStatus, TraderAccount};
 
@@ -33,11 +43,63 @@ pub struct KeeperConfig {
     pub refresh_every: u64,
     /// Retries of a transport failure, with doubling backoff from 200 ms.
     pub retries: u32,
+    pub takeover: TakeoverConfig,
 }
 
 impl Default for KeeperConfig {
     fn default() -> Self {
-        KeeperConfig { sweep_threshold: 1_000_000, max_steps_per_account: 20, refresh_every: 10, retries: 3 }
+        KeeperConfig {
+            sweep_threshold: 1_000_000,
+            max_steps_per_account: 20,
+            refresh_every: 10,
+            retries: 3,
+            takeover: TakeoverConfig::default(),
+        }
+    }
+}
+
+/// How much risk the keeper's own account takes on by liquidating by
+/// takeover, and how it gets rid of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TakeoverConfig {
+    /// Largest position the keeper holds in one market, notional at the
+    /// oracle price, quote native; 0 liquidates into the curve only.
+    pub max_position_notional: u64,
+    /// Before taking a position over, close into the curve what it takes
+    /// while its mark is on the far side of the oracle (above it when
+    /// selling a long): the liquidatee gets a better price than the oracle
+    /// and the mark moves towards the oracle, not away from it.
+    pub curve_toward_oracle: bool,
+    /// Smallest takeover worth a transaction, quote native at the oracle
+    /// price: below it the keeper uses the curve, so a keeper whose only
+    /// collateral is its rewards does not take a crash over in crumbs.
+    pub min_takeover_notional: u64,
+    /// Share of its free collateral (initial equity above the initial
+    /// requirement) the keeper commits to takeovers, bps: the rest is its
+    /// cushion against the price moving further.
+    pub margin_use_bps: u16,
+    /// Share of each position the keeper unwinds into the curve per tick,
+    /// bps; 0 holds what it took over.
+    pub unwind_fraction_bps: u16,
+    /// An unwind sells (a long; buys for a short) only while the mark is
+    /// above the oracle minus this, bps, and stops there: it never leaves
+    /// the mark more than this past the oracle. While the keeper's own
+    /// account is below its initial margin the limit is four times this
+    /// (at most the market's mark-oracle band): the keeper sheds risk
+    /// faster before it needs liquidating itself, still in bounded slices.
+    pub unwind_max_gap_bps: u16,
+}
+
+impl Default for TakeoverConfig {
+    fn default() -> Self {
+        TakeoverConfig {
+            max_position_notional: 1_000_000_000_000,
+            curve_toward_oracle: true,
+            min_takeover_notional: 1_000_000_000,
+            margin_use_bps: 2_500,
+            unwind_fraction_bps: 2_500,
+            unwind_max_gap_bps: 50,
+        }
     }
 }
 
@@ -48,7 +110,18 @@ pub struct KeeperStats {
     pub funding_settled: u64,
     /// `update_twaps` cranks of markets holding an out-of-band price.
     pub price_holds_cranked: u64,
+    /// Liquidation steps of either kind.
     pub liquidations: u64,
+    /// Of those, the steps that took the position over at the oracle price
+    pub takeovers: u64,
+    /// ... and the steps into the curve while its mark was on the far side
+    /// of the oracle (closing there moves it towards the oracle).
+    pub curve_toward_oracle: u64,
+    /// Takeovers the program refused (the keeper's margin, a cap, a
+    /// reduce-only market), each followed by a step into the curve.
+    pub takeovers_refused: u64,
+    /// Reduce-only orders that unwound positions the keeper took over.
+    pub unwinds: u64,
     pub bankruptcies_resolved: u64,
     /// Profit claims paid from a PnL pool (`settle_pnl`).
     pub claims_settled: u64,
@@ -62,6 +135,29 @@ pub struct KeeperStats {
     /// the keeper's own owner); skipped until the next index refresh.
     pub waiting: u64,
     pub errors: u64,
+}
+
+impl KeeperStats {
+    /// What happened since `before` (counters only grow).
+    pub fn since(&self, before: &KeeperStats) -> KeeperStats {
+        KeeperStats {
+            ticks: self.ticks - before.ticks,
+            funding_settled: self.funding_settled - before.funding_settled,
+            price_holds_cranked: self.price_holds_cranked - before.price_holds_cranked,
+            liquidations: self.liquidations - before.liquidations,
+            takeovers: self.takeovers - before.takeovers,
+            curve_toward_oracle: self.curve_toward_oracle - before.curve_toward_oracle,
+            takeovers_refused: self.takeovers_refused - before.takeovers_refused,
+            unwinds: self.unwinds - before.unwinds,
+            bankruptcies_resolved: self.bankruptcies_resolved - before.bankruptcies_resolved,
+            claims_settled: self.claims_settled - before.claims_settled,
+            sweeps: self.sweeps - before.sweeps,
+            positions_settled: self.positions_settled - before.positions_settled,
+            races_lost: self.races_lost - before.races_lost,
+            waiting: self.waiting - before.waiting,
+            errors: self.errors - before.errors,
+        }
+    }
 }
 
 pub struct Keeper {
@@ -105,23 +201,13 @@ impl Keeper {
         }
         self.settle_funding(transport, &markets, now.unix_ts).await;
         self.liquidate(transport, &markets, now).await?;
+        self.unwind(transport, now).await;
         self.settle_delisted(transport, &markets).await;
         self.resolve_bankruptcies(transport).await?;
         let markets = fetch_markets(transport).await?;
         self.settle_claims(transport, &markets).await;
         self.sweep(transport, &markets).await;
-        let mut delta = self.stats;
-        delta.funding_settled -= before.funding_settled;
-        delta.price_holds_cranked -= before.price_holds_cranked;
-        delta.liquidations -= before.liquidations;
-        delta.bankruptcies_resolved -= before.bankruptcies_resolved;
-        delta.claims_settled -= before.claims_settled;
-        delta.sweeps -= before.sweeps;
-        delta.positions_settled -= before.positions_settled;
-        delta.races_lost -= before.races_lost;
-        delta.waiting -= before.waiting;
-        delta.errors -= before.errors;
-        Ok(delta)
+        Ok(self.stats.since(&before))
     }
 
     /// Rebuilds the in-memory index of trader accounts from a filtered scan.
@@ -238,21 +324,101 @@ impl Keeper {
                     break;
                 };
                 let Ok(Some(market_index)) = book.riskiest_market(&trader) else { break };
-                let Some(snapshot) = markets.iter().find(|m| m.index() == market_index) else { break };
-                let remaining = crate::valuation::remaining_accounts(&trader, markets, Some(market_index));
-                let params = LiquidateParams { max_base: None, riskiest_first: true };
-                let ix = ix::liquidate(
-                    &self.wallet.pubkey(),
-                    &self.account,
-                    &address,
-                    &snapshot.oracles(),
-                    params,
-                    &remaining,
-                );
-                match self.send(transport, &[ix]).await {
+                let Some(listed) = markets.iter().find(|m| m.index() == market_index) else { break };
+                // The curve as it stands after the previous steps.
+                let mut snapshot = listed.clone();
+                if let Ok(Some(account)) = transport.account(&listed.address).await {
+                    if let Ok(market) = crate::decode::market(&account) {
+                        snapshot.market = market;
+                    }
+                }
+                let snapshot = &snapshot;
+                let base =
+                    trader.positions.iter().find(|p| p.market_index == market_index).map_or(0, |p| p.base);
+                let curve_remaining =
+                    crate::valuation::remaining_accounts(&trader, markets, Some(market_index));
+                let mut outcome = None;
+                // 1. While the mark lags on the far side of the oracle, the
+                //    curve pays better than the oracle and closing into it
+                //    moves the mark towards the oracle.
+                let toward = if self.config.takeover.curve_toward_oracle {
+                    snapshot
+                        .oracle_price(clock)
+                        .ok()
+                        .and_then(|oracle| curve_room_toward(snapshot, base, oracle))
+                } else {
+                    None
+                };
+                if let Some(toward) = toward {
+                    let params = LiquidateParams {
+                        max_base: Some(toward),
+                        riskiest_first: true,
+                        mode: LiquidationMode::IntoCurve,
+                    };
+                    match self.send_liquidation(transport, &address, snapshot, params, &curve_remaining).await
+                    {
+                        Ok(()) => outcome = Some((Ok(()), StepKind::CurveTowardOracle)),
+                        Err(e) if is_partial_step_refusal(&e) => {}
+                        Err(e) => outcome = Some((Err(e), StepKind::Curve)),
+                    }
+                }
+                // 2. The rest at the oracle price, as far as the keeper's
+                //    margin and configuration allow.
+                let mine = crate::valuation::fetch_trader(transport, &self.account).await.ok().flatten();
+                let room = match (&outcome, &mine) {
+                    (None, Some(mine)) => self.takeover_room(&book, mine, snapshot, clock),
+                    _ => 0,
+                };
+                if let (true, Some(mine)) = (room > 0, &mine) {
+                    let params = LiquidateParams {
+                        max_base: Some(room),
+                        riskiest_first: true,
+                        mode: LiquidationMode::Takeover,
+                    };
+                    let remaining =
+                        crate::valuation::takeover_accounts(&trader, mine, markets, Some(market_index));
+                    match self.send_liquidation(transport, &address, snapshot, params, &remaining).await {
+                        Ok(()) => outcome = Some((Ok(()), StepKind::Takeover)),
+                        // Healthy now, or flat: the step ends here.
+                        Err(e) if e.is(VammError::NotLiquidatable) || e.is(VammError::NoPosition) => {
+                            outcome = Some((Err(e), StepKind::Takeover))
+                        }
+                        // Anything about the keeper's own side (its margin,
+                        // a cap, a reduce-only market, one of its own
+                        // markets' oracles) leaves the curve to try.
+                        Err(e) => {
+                            if !is_takeover_refusal(&e) {
+                                warn!(error = %e, "takeover refused; liquidating into the curve");
+                            }
+                            self.stats.takeovers_refused += 1;
+                        }
+                    }
+                }
+                // 3. The fallback: into the curve, within the band.
+                let (outcome, kind) = match outcome {
+                    Some(done) => done,
+                    None => {
+                        let params = LiquidateParams {
+                            max_base: None,
+                            riskiest_first: true,
+                            mode: LiquidationMode::IntoCurve,
+                        };
+                        (
+                            self.send_liquidation(transport, &address, snapshot, params, &curve_remaining)
+                                .await,
+                            StepKind::Curve,
+                        )
+                    }
+                };
+                match outcome {
                     Ok(()) => {
                         self.stats.liquidations += 1;
-                        info!(account = %address, market = market_index, "liquidation step");
+                        match kind {
+                            StepKind::Takeover => self.stats.takeovers += 1,
+                            StepKind::CurveTowardOracle => self.stats.curve_toward_oracle += 1,
+                            StepKind::Curve => {}
+                        }
+                        info!(account = %address, market = market_index, ?kind, "liquidation step");
                     }
                     Err(e) if e.is(VammError::NotLiquidatable) || e.is(VammError::NoPosition) => {
                         // Refused before our first step: someone else got there.
@@ -274,6 +440,120 @@ impl Keeper {
             }
         }
         Ok(())
+    }
+
+    async fn send_liquidation<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        liquidatee: &Pubkey,
+        snapshot: &MarketSnapshot,
+        params: LiquidateParams,
+        remaining: &[Pubkey],
+    ) -> ClientResult<()> {
+        let ix = ix::liquidate(
+            &self.wallet.pubkey(),
+            &self.account,
+            liquidatee,
+            &snapshot.oracles(),
+            params,
+            remaining,
+        );
+        self.send(transport, &[ix]).await
+    }
+
+    /// Most base the keeper takes over in `snapshot`'s market now,
+    /// `BASE_PRECISION`: what keeps its position within
+    /// `max_position_notional` and commits at most `margin_use_bps` of its
+    /// free collateral at the market's initial ratio (0 when the market is
+    /// not active or has no usable price).
+    fn takeover_room(
+        &self,
+        book: &PriceBook,
+        mine: &TraderAccount,
+        snapshot: &MarketSnapshot,
+        clock: OracleClock,
+    ) -> u64 {
+        let config = self.config.takeover;
+        let market = &snapshot.market;
+        let (Ok(MarketStatus::Active), Ok(oracle)) = (market.status(), snapshot.oracle_price(clock)) else {
+            return 0;
+        };
+        let Ok(margin) = book.margin(mine) else { return 0 };
+        let Ok(initial_equity) = margin.initial_equity() else { return 0 };
+        let free = (initial_equity - margin.initial_required as i128).max(0) as u128;
+        let committed = free * config.margin_use_bps as u128 / BPS_DENOMINATOR as u128;
+        let held = mine.positions.iter().find(|p| p.base != 0 && p.market_index == snapshot.index());
+        let held_notional = held.map_or(0, |p| notional(p.base, oracle, true).unwrap_or(u64::MAX));
+        let cap = config.max_position_notional.min(market.risk.max_position_notional);
+        let cap_room = cap.saturating_sub(held_notional) as u128;
+        let at_cap = held_notional.saturating_add(cap_room as u64);
+        let Ok(ratio) = progressive_ratio(market.risk.initial_ratio, market.risk.imf_factor, at_cap) else {
+            return 0;
+        };
+        let margin_room = committed * RATIO_PRECISION as u128 / ratio.max(1) as u128;
+        let room = cap_room.min(margin_room);
+        if room < config.min_takeover_notional.max(MIN_TRADE_NOTIONAL) as u128 {
+            return 0;
+        }
+        (room * BASE_PRECISION as u128 / oracle as u128).min(i64::MAX as u128) as u64
+    }
+
+    /// Unwinds every position the keeper's account holds (run it from an
+    /// account that holds only what it took over) into the curve, a share
+    /// per tick, and only as far as the mark may move: a long sells while
+    /// the mark is above the oracle minus `unwind_max_gap_bps` and stops
+    /// there. In a crash the mark lags above a falling oracle, so the
+    /// keeper's sales close that gap.
+    async fn unwind<T: Transport>(&mut self, transport: &mut T, clock: OracleClock) {
+        let config = self.config.takeover;
+        if config.unwind_fraction_bps == 0 {
+            return;
+        }
+        let Ok(Some(mine)) = crate::valuation::fetch_trader(transport, &self.account).await else { return };
+        if !mine.has_base() {
+            return;
+        }
+        let Ok(markets) = fetch_markets(transport).await else { return };
+        let book = price_book(&markets, clock, &[]);
+        let distressed = account_health(&book, &mine).is_ok_and(|h| h.health >= HealthState::Warning);
+        for position in mine.positions.iter().filter(|p| p.base != 0) {
+            let Some(snapshot) = markets.iter().find(|m| m.index() == position.market_index) else {
+                continue;
+            };
+            if !matches!(snapshot.market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly)) {
+                continue;
+            }
+            let Ok(oracle) = snapshot.oracle_price(clock) else { continue };
+            let max_gap_bps = if distressed {
+                config.unwind_max_gap_bps.saturating_mul(4).min(snapshot.market.risk.mark_oracle_band_bps)
+            } else {
+                config.unwind_max_gap_bps
+            };
+            let Some(amount) =
+                unwind_amount(snapshot, position.base, oracle, config.unwind_fraction_bps, max_gap_bps)
+            else {
+                continue;
+            };
+            let size = position.base.unsigned_abs();
+            let accounts = crate::valuation::trade_accounts(
+                self.wallet.pubkey(),
+                self.account,
+                snapshot,
+                &markets,
+                &mine,
+            );
+            let params = ClosePositionParams {
+                base_amount: (amount < size).then_some(amount),
+                limit_price: Some(unwind_limit(position.base, oracle, max_gap_bps)),
+            };
+            match self.send(transport, &[ix::close_position(&accounts, params)]).await {
+                Ok(()) => {
+                    self.stats.unwinds += 1;
+                    info!(market = position.market_index, base = amount, "unwound taken-over position");
+                }
+                Err(e) => self.failed("unwind", &e),
+            }
+        }
     }
 
     /// Closes every position left in a settled market.
@@ -419,6 +699,104 @@ impl Keeper {
         self.stats.errors += 1;
         warn!(action, error = %error, "keeper action failed");
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StepKind {
+    CurveTowardOracle,
+    Takeover,
+    Curve,
+}
+
+/// Base a liquidation of a `base` position closes into the curve to bring
+/// the mark back to the oracle, `BASE_PRECISION`, when the mark sits on the
+/// far side of the oracle (above it for a long, which sells) by more than
+/// the program's takeover tolerance (there it refuses a takeover:
+/// `CurvePaysMore`); `None` otherwise.
+pub fn curve_room_toward(snapshot: &MarketSnapshot, base: i64, oracle: u64) -> Option<u64> {
+    let curve = snapshot.market.amm.curve();
+    let mark = curve.mark_price().ok()?;
+    let tolerance = oracle as u128 * TAKEOVER_MARK_TOLERANCE_BPS as u128 / BPS_DENOMINATOR as u128;
+    let far = if base > 0 {
+        mark as u128 > oracle as u128 + tolerance
+    } else {
+        (mark as u128) + tolerance < oracle as u128
+    };
+    if base == 0 || !far {
+        return None;
+    }
+    let (_, room) = curve.trade_toward(oracle).ok()?;
+    (room > 0).then_some(room)
+}
+
+/// Refusals of a partial step into the curve that a takeover of the rest
+/// does not share: too small to improve the account or to trade.
+fn is_partial_step_refusal(error: &ClientError) -> bool {
+    [VammError::LiquidationDidNotImprove, VammError::TradeTooSmall, VammError::ZeroAmount]
+        .into_iter()
+        .any(|e| error.is(e))
+}
+
+/// The expected refusals of a takeover that a liquidation into the curve
+/// does not share: the keeper's own margin, its position cap or slots, a
+/// market that only allows reductions, a step too small to transfer.
+fn is_takeover_refusal(error: &ClientError) -> bool {
+    [
+        VammError::CurvePaysMore,
+        VammError::InsufficientMargin,
+        VammError::MaintenanceMarginWorsened,
+        VammError::PositionCapExceeded,
+        VammError::MarketReduceOnly,
+        VammError::NoFreePositionSlot,
+        VammError::TradeTooSmall,
+        VammError::MissingMarketAccount,
+    ]
+    .into_iter()
+    .any(|e| error.is(e))
+}
+
+/// The mark an unwind of a `base` position may reach: `max_gap_bps` past
+/// the oracle on the side the unwind pushes it to.
+fn unwind_limit(base: i64, oracle: u64, max_gap_bps: u16) -> u64 {
+    let gap = oracle as u128 * max_gap_bps as u128 / BPS_DENOMINATOR as u128;
+    if base > 0 {
+        oracle.saturating_sub(gap as u64)
+    } else {
+        oracle.saturating_add(gap as u64)
+    }
+}
+
+/// Positions worth at most this at the mark are unwound whole, quote
+/// native: 100 USDC.
+pub const UNWIND_WHOLE_BELOW: u64 = 100_000_000;
+
+/// Base to unwind of a `base` position this tick, `BASE_PRECISION`:
+/// `fraction_bps` of it, at most what moves the mark to `unwind_limit`,
+/// and nothing when the mark is already past it or the order would be dust.
+pub fn unwind_amount(
+    snapshot: &MarketSnapshot,
+    base: i64,
+    oracle: u64,
+    fraction_bps: u16,
+    max_gap_bps: u16,
+) -> Option<u64> {
+    let curve = snapshot.market.amm.curve();
+    let (direction, room) = curve.trade_toward(unwind_limit(base, oracle, max_gap_bps)).ok()?;
+    let closing = if base > 0 { Direction::Short } else { Direction::Long };
+    if direction != closing {
+        return None;
+    }
+    let size = base.unsigned_abs();
+    let mark = curve.mark_price().ok()?;
+    // A remainder this small goes in one order, not in ever smaller slices.
+    let share = if notional(base, mark, false).ok()? <= UNWIND_WHOLE_BELOW {
+        size
+    } else {
+        (size as u128 * fraction_bps as u128).div_ceil(BPS_DENOMINATOR as u128) as u64
+    };
+    let amount = share.min(room).min(size);
+    let worth = notional(amount as i64, mark, false).ok()?;
+    (amount > 0 && worth >= MIN_TRADE_NOTIONAL).then_some(amount)
 }
 
 /// Runs the keeper every `interval` until Ctrl-C, logging a summary line

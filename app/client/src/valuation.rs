@@ -97,6 +97,23 @@ pub fn remaining_accounts(
         .collect()
 }
 
+/// Remaining accounts of a liquidation by takeover: every market (and its
+/// oracles) either account has a position in, except `except`, once each.
+pub fn takeover_accounts(
+    liquidatee: &TraderAccount,
+    liquidator: &TraderAccount,
+    markets: &[MarketSnapshot],
+    except: Option<u16>,
+) -> Vec<Pubkey> {
+    let mut keys = remaining_accounts(liquidatee, markets, except);
+    for key in remaining_accounts(liquidator, markets, except) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 /// The accounts of an order by `authority` for `trader_account` (holding
 /// `trader`) in `market`.
 pub fn trade_accounts(

@@ -139,8 +139,16 @@ impl fmt::Display for Report {
         let k = &self.keeper;
         writeln!(
             f,
-            "keeper               {} ticks, {} funding settlements, {} liquidation steps, {} bankruptcies, {} sweeps, {} errors",
-            k.ticks, k.funding_settled, k.liquidations, k.bankruptcies_resolved, k.sweeps, k.errors
+            "keeper               {} ticks, {} funding settlements, {} liquidation steps ({} takeovers, {} into the curve towards the oracle), {} unwinds, {} bankruptcies, {} sweeps, {} errors",
+            k.ticks,
+            k.funding_settled,
+            k.liquidations,
+            k.takeovers,
+            k.curve_toward_oracle,
+            k.unwinds,
+            k.bankruptcies_resolved,
+            k.sweeps,
+            k.errors
         )?;
         let c = &self.conservation;
         writeln!(

@@ -213,7 +213,9 @@ impl World {
             }
         }
         world.arbitrageur = world.trader(5_000_000 * USDC, 2_000_000 * USDC).await?;
-        let keeper = world.trader(0, 0).await?;
+        // The keeper liquidates by takeover with its own 250,000 USDC (the
+        // curve as its fallback) and unwinds what it takes over.
+        let keeper = world.trader(250_000 * USDC, 250_000 * USDC).await?;
         // Sweep the insurance share once it is worth a transaction.
         let keeper_config = KeeperConfig { sweep_threshold: 100 * USDC, ..KeeperConfig::default() };
         world.keeper = Keeper::new(keeper.owner, keeper.account, keeper_config);

@@ -163,4 +163,6 @@ pub enum VammError {
     MissingMarkets,
     #[msg("Recorded bad debt exceeds the insurance fund: resolve it before staking")]
     BadDebtPending,
+    #[msg("The curve pays this liquidation more than the oracle price: liquidate into the curve first")]
+    CurvePaysMore,
 }

@@ -140,6 +140,9 @@ pub struct Liquidated {
     pub market_index: u16,
     pub liquidatee: Pubkey,
     pub liquidator: Pubkey,
+    /// The position moved to the liquidator's account at the oracle price
+    /// (false: it was closed into the curve).
+    pub takeover: bool,
     /// `BASE_PRECISION`.
     pub base_closed: u64,
     /// Quote native.
@@ -150,6 +153,8 @@ pub struct Liquidated {
     pub insurance_share: u64,
     /// `BASE_PRECISION`.
     pub base_after: i64,
+    /// The liquidator's position in the market after the step, `BASE_PRECISION`.
+    pub liquidator_base_after: i64,
     /// Equity minus maintenance requirement before and after, quote native.
     pub surplus_before: i64,
     pub surplus_after: i64,

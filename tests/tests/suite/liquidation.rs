@@ -9,7 +9,11 @@ use vamm::math::funding::funding_payment;
 use vamm::math::margin::{AccountMargin, HealthState, PositionRisk};
 use vamm_tests::*;
 
-const STEP: LiquidateParams = LiquidateParams { max_base: None, riskiest_first: false };
+const STEP: LiquidateParams = LiquidateParams {
+    max_base: None,
+    riskiest_first: false,
+    mode: vamm::instructions::LiquidationMode::IntoCurve,
+};
 
 async fn health(env: &mut TestEnv, trader: &Trader, prices: &[(usize, u64)]) -> HealthState {
     let state = env.trader_state(&trader.account).await;
@@ -99,7 +103,11 @@ async fn price_drop_makes_an_account_liquidatable_and_partial_steps_restore_it()
 async fn a_liquidator_may_cap_the_step() {
     let (mut env, sol, gambler, _, arb, keeper) = setup().await;
     crash_to(&mut env, sol, &arb, 94 * PRICE).await;
-    let params = LiquidateParams { max_base: Some(BASE), riskiest_first: false };
+    let params = LiquidateParams {
+        max_base: Some(BASE),
+        riskiest_first: false,
+        mode: vamm::instructions::LiquidationMode::IntoCurve,
+    };
     env.liquidate(&keeper, &gambler, sol, params).await.unwrap();
     let base = env.trader_state(&gambler.account).await.position(0).unwrap().base;
     assert_eq!(base, 89 * BASE as i64);
@@ -158,7 +166,11 @@ async fn riskiest_first_picks_the_largest_requirement() {
     env.open(&gambler, eth, Direction::Long, TradeSize::Quote(2_000 * USDC)).await.unwrap();
     crash_to(&mut env, sol, &arb, 91 * PRICE).await;
     env.set_price(eth, 3_000 * PRICE);
-    let riskiest = LiquidateParams { max_base: None, riskiest_first: true };
+    let riskiest = LiquidateParams {
+        max_base: None,
+        riskiest_first: true,
+        mode: vamm::instructions::LiquidationMode::IntoCurve,
+    };
     assert_refused!(
         env,
         env.watched(&gambler),

@@ -21,7 +21,11 @@ async fn market_with_jump_band(env: &mut TestEnv, oracles: Oracles) -> usize {
 }
 
 fn liquidate_params() -> vamm::instructions::LiquidateParams {
-    vamm::instructions::LiquidateParams { max_base: None, riskiest_first: false }
+    vamm::instructions::LiquidateParams {
+        max_base: None,
+        riskiest_first: false,
+        mode: vamm::instructions::LiquidationMode::IntoCurve,
+    }
 }
 
 /// The reproduction from the issue: the oracle falls 6% every 30 s for four

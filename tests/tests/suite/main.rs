@@ -3,6 +3,7 @@
 
 mod accounts;
 mod crash;
+mod crash_replay;
 mod cross_margin;
 mod docs;
 mod drain;
@@ -11,6 +12,7 @@ mod governance;
 mod hardening;
 mod insurance;
 mod keeper;
+mod keeper_takeover;
 mod liquidation;
 mod liveness;
 mod oracles;
@@ -18,4 +20,5 @@ mod refusals;
 mod sequences;
 mod solvency;
 mod stress;
+mod takeover;
 mod trading;

@@ -6,7 +6,6 @@
 //! `docs/stress.md` (rewrite it with `VAMM_WRITE_STRESS=1`).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use vamm::math::amm::{Direction, TradeSize};
 use vamm_client::keeper::KeeperConfig;
 use vamm_client::valuation::{account_health, fetch_markets, fetch_trader, price_book};
@@ -47,6 +46,7 @@ struct Cell {
     /// price (0 when it never held it).
     accepted_after_secs: i64,
     liquidations: u64,
+    takeovers: u64,
     bankruptcies: u64,
     insured: u64,
     socialised: u64,
@@ -60,6 +60,9 @@ struct Cell {
     max_gap_after_arb_bps: u64,
     /// Profit claims the market's PnL pool could not pay at the end, quote native.
     unpaid_claims: u64,
+    /// Claims and profit at the oracle nothing could pay if every account
+    /// closed now, quote native (`TestEnv::unfunded_at_oracle`).
+    unfunded_at_oracle: u64,
     /// Accounts still liquidatable at the end (must be 0).
     liquidatable_at_end: usize,
 }
@@ -77,7 +80,19 @@ fn stress_market_params() -> vamm::instructions::CreateMarketParams {
     params
 }
 
-async fn run_cell(final_pct: u64, duration: i64, step: i64) -> Cell {
+/// Keeper modes of every cell.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// A keeper with no collateral: into the curve only.
+    Curve,
+    /// The keeper's default with 200,000 USDC: into the curve while the
+    /// mark lags on the far side of the oracle, then takeover.
+    Takeover,
+}
+
+const MODES: [(&str, Mode); 2] = [("curve", Mode::Curve), ("takeover", Mode::Takeover)];
+
+async fn run_cell(final_pct: u64, duration: i64, step: i64, mode: Mode) -> Cell {
     let mut env = TestEnv::new().await;
     let sol = env.add_market_with(stress_market_params(), START_PRICE).await.unwrap();
     let _staker = env.staker(100_000 * USDC, 20_000 * USDC).await;
@@ -97,8 +112,17 @@ async fn run_cell(final_pct: u64, duration: i64, step: i64) -> Cell {
         env.open(&trader, sol, direction, TradeSize::Quote(notional)).await.unwrap();
         env.align_mark(&arb, sol, START_PRICE).await.unwrap();
     }
-    let keeper_trader = env.keeper().await;
-    let mut keeper = keeper_trader.keeper_service(KeeperConfig::default());
+    let keeper_collateral = if matches!(mode, Mode::Curve) { 0 } else { 200_000 * USDC };
+    let keeper_trader = env.trader(keeper_collateral.max(1), keeper_collateral).await;
+    let mut config = KeeperConfig::default();
+    match mode {
+        Mode::Curve => {
+            config.takeover.max_position_notional = 0;
+            config.takeover.curve_toward_oracle = false;
+        }
+        Mode::Takeover => {}
+    }
+    let mut keeper = keeper_trader.keeper_service(config);
     env.check_invariants().await;
 
     let final_price = START_PRICE * final_pct / 100;
@@ -168,15 +192,23 @@ async fn run_cell(final_pct: u64, duration: i64, step: i64) -> Cell {
         let health = account_health(&book, &trader).unwrap();
         if trader.has_base() && health.health >= vamm::math::margin::HealthState::Liquidatable {
             cell.liquidatable_at_end += 1;
+            println!(
+                "liquidatable at the end: {address} (keeper's own: {}), {:?}, keeper {:?}",
+                address == keeper_trader.account,
+                health.margin,
+                keeper.stats
+            );
         }
     }
     cell.accepted_after_secs = accepted_at.expect("the final price was accepted") - duration;
     cell.liquidations = market.stats.liquidation_count;
+    cell.takeovers = market.stats.takeover_count;
     cell.bankruptcies = keeper.stats.bankruptcies_resolved;
     cell.insured = market.stats.bad_debt_insured;
     cell.socialised = market.stats.bad_debt_socialised;
     cell.unrecovered = market.stats.bad_debt_unrecovered;
     cell.unpaid_claims = market.pools.unpaid_profit;
+    cell.unfunded_at_oracle = env.unfunded_at_oracle().await;
     cell
 }
 
@@ -189,14 +221,18 @@ async fn stress_matrix_never_freezes_and_conserves_the_vault() {
     let mut table = String::new();
     writeln!(
         table,
-        "| move | over | holds | longest hold (s) | final price used after (s) | liquidation steps | bankruptcies | bad debt (USDC) | insured | socialised | unrecovered | unpaid claims (USDC) | max gap before arb (bps) | max gap after arb (bps) |"
+        "| move | over | keeper | holds | longest hold (s) | final price used after (s) | liquidation steps | of which takeovers | bankruptcies | bad debt (USDC) | insured | socialised | unrecovered | unpaid claims (USDC) | unfunded at the oracle (USDC) | max gap before arb (bps) | max gap after arb (bps) |"
     )
     .unwrap();
-    writeln!(table, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|").unwrap();
+    writeln!(table, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        .unwrap();
     for m in &MOVES {
-        for (label, duration, step) in DURATIONS {
-            let cell = run_cell(m.final_pct, duration, step).await;
-            assert_eq!(cell.liquidatable_at_end, 0, "{} over {label}: liquidations stopped", m.name);
+        let mut curve_bad_debt = 0;
+        for ((label, duration, step), (mode, keeper_mode)) in
+            DURATIONS.iter().flat_map(|d| MODES.iter().map(move |m| (*d, *m)))
+        {
+            let cell = run_cell(m.final_pct, duration, step, keeper_mode).await;
+            assert_eq!(cell.liquidatable_at_end, 0, "{} over {label}, {mode}: liquidations stopped", m.name);
             // Once the price stops moving: at most one confirmation of the
             // level held so far, then one of the final level.
             let cadence = step.max(SETTLE_STEP_SECS);
@@ -206,20 +242,31 @@ async fn stress_matrix_never_freezes_and_conserves_the_vault() {
                 m.name
             );
             let bad_debt = cell.insured + cell.socialised + cell.unrecovered;
+            // Curve cells come first: a takeover keeper never does worse.
+            match keeper_mode {
+                Mode::Curve => curve_bad_debt = bad_debt,
+                Mode::Takeover => assert!(
+                    bad_debt <= curve_bad_debt,
+                    "{} over {label}: takeover left {bad_debt} of bad debt, the curve {curve_bad_debt}",
+                    m.name
+                ),
+            }
             writeln!(
                 table,
-                "| {} | {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {label} | {mode} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 m.name,
                 cell.holds,
                 cell.longest_hold_secs,
                 cell.accepted_after_secs,
                 cell.liquidations,
+                cell.takeovers,
                 cell.bankruptcies,
                 usdc(bad_debt),
                 usdc(cell.insured),
                 usdc(cell.socialised),
                 usdc(cell.unrecovered),
                 usdc(cell.unpaid_claims),
+                usdc(cell.unfunded_at_oracle),
                 cell.max_gap_before_arb_bps,
                 cell.max_gap_after_arb_bps,
             )
@@ -227,27 +274,5 @@ async fn stress_matrix_never_freezes_and_conserves_the_vault() {
         }
     }
     println!("{table}");
-    check_doc(&table);
-}
-
-const BEGIN: &str = "<!-- stress-matrix:begin -->\n";
-const END: &str = "<!-- stress-matrix:end -->";
-
-/// The committed figures must be the ones this code produces.
-fn check_doc(table: &str) {
-    let manifest_dir =
-        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
-    let path = PathBuf::from(manifest_dir).join("../docs/stress.md");
-    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let start = doc.find(BEGIN).expect("docs/stress.md has the begin marker") + BEGIN.len();
-    let end = doc.find(END).expect("docs/stress.md has the end marker");
-    if doc[start..end] == *table {
-        return;
-    }
-    if std::env::var("VAMM_WRITE_STRESS").is_ok_and(|v| v == "1") {
-        let updated = format!("{}{table}{}", &doc[..start], &doc[end..]);
-        std::fs::write(&path, updated).unwrap();
-        return;
-    }
-    panic!("docs/stress.md is stale: rerun this test with VAMM_WRITE_STRESS=1 and commit the result");
+    vamm_tests::generated_docs::check_generated_section("stress.md", "stress-matrix", &table);
 }

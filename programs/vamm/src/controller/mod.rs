@@ -9,4 +9,5 @@ pub mod liquidation;
 pub mod price_book;
 pub mod settlement;
 pub mod settlement_close;
+pub mod takeover;
 pub mod trade;

@@ -230,20 +230,36 @@ fn require_min_size(fill: &Swap, mark: u64) -> Result<()> {
 /// Applies one swap to the position in `slot`, the open interest and the
 /// AMM reserves. Returns the PnL it realised (before fees).
 pub fn apply_swap(market: &mut Market, trader: &mut TraderAccount, slot: usize, fill: &Swap) -> Result<i64> {
+    let realised = apply_to_position(market, trader, slot, fill.direction, fill.base, fill.quote)?;
+    market.amm.base_reserve.set(fill.base_reserve_after);
+    market.amm.quote_reserve.set(fill.quote_reserve_after);
+    market.amm.last_mark_price = market.amm.curve().mark_price()?;
+    Ok(realised)
+}
+
+/// Applies a fill of `base` (`BASE_PRECISION`) bought (`Long`) or sold
+/// (`Short`) for `quote` (quote native) to the position in `slot` and to
+/// the open interest, without touching the curve. Returns the PnL it
+/// realised (before fees). A flip must come as a close and an open.
+pub fn apply_to_position(
+    market: &mut Market,
+    trader: &mut TraderAccount,
+    slot: usize,
+    direction: Direction,
+    base: u64,
+    quote: u64,
+) -> Result<i64> {
     let position = &mut trader.positions[slot];
-    let base = i64::try_from(fill.base).map_err(|_| error!(VammError::AmountTooLarge))?;
-    let signed = match fill.direction {
+    let base = i64::try_from(base).map_err(|_| error!(VammError::AmountTooLarge))?;
+    let signed = match direction {
         Direction::Long => base,
         Direction::Short => base.checked_neg().ok_or_else(|| error!(VammError::AmountTooLarge))?,
     };
-    let applied = apply_fill(position.base, position.entry_notional, signed, fill.quote)?;
+    let applied = apply_fill(position.base, position.entry_notional, signed, quote)?;
     update_open_interest(market, position.base, applied.base_after)?;
     position.base = applied.base_after;
     position.entry_notional = applied.entry_notional_after;
     position.realised_pnl = position.realised_pnl.safe_add(applied.realised_pnl)?;
-    market.amm.base_reserve.set(fill.base_reserve_after);
-    market.amm.quote_reserve.set(fill.quote_reserve_after);
-    market.amm.last_mark_price = market.amm.curve().mark_price()?;
     Ok(applied.realised_pnl)
 }
 
@@ -260,6 +276,15 @@ fn update_open_interest(market: &mut Market, base_before: i64, base_after: i64) 
     } else {
         amm.base_short = amm.base_short.safe_add(base_after)?;
     }
+    Ok(())
+}
+
+/// The cap on one position's notional at the oracle price.
+pub(crate) fn check_position_cap(market: &Market, base_after: i64, oracle: u64) -> Result<()> {
+    require!(
+        notional(base_after, oracle, false)? <= market.risk.max_position_notional,
+        VammError::PositionCapExceeded
+    );
     Ok(())
 }
 
@@ -290,11 +315,7 @@ fn check_circuit_breakers(
         notional(side_base, oracle, false)? <= risk.max_open_interest,
         VammError::OpenInterestCapExceeded
     );
-    require!(
-        notional(base_after, oracle, false)? <= risk.max_position_notional,
-        VammError::PositionCapExceeded
-    );
-    Ok(())
+    check_position_cap(market, base_after, oracle)
 }
 
 /// Errors that mean the caller passed the wrong or too few accounts, as

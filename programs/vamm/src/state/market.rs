@@ -336,7 +336,10 @@ pub struct MarketStats {
     pub volume: u64,
     pub fees: u64,
     pub trade_count: u64,
+    /// Liquidation steps of either kind.
     pub liquidation_count: u64,
+    /// The liquidation steps that moved the position to the liquidator.
+    pub takeover_count: u64,
     /// Quote native the fee pool paid for the AMM's side of funding.
     pub funding_paid_by_fee_pool: u64,
     /// Bad debt the insurance fund covered.
@@ -431,5 +434,5 @@ impl Market {
 const _: () = assert!(std::mem::size_of::<AmmState>() == 96);
 const _: () = assert!(std::mem::size_of::<OracleConfig>() == 168);
 const _: () = assert!(std::mem::size_of::<PriceGuard>() == 40);
-const _: () = assert!(std::mem::size_of::<Market>() == 816);
+const _: () = assert!(std::mem::size_of::<Market>() == 824);
 const _: () = assert!(std::mem::align_of::<Market>() <= 8);

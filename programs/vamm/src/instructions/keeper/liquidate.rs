@@ -1,6 +1,7 @@
 use crate::constants::seeds;
-use crate::controller::liquidation::liquidate;
+use crate::controller::liquidation::liquidate_into_curve;
 use crate::controller::price_book::PriceBook;
+use crate::controller::takeover::take_over;
 use crate::error::VammError;
 use crate::events::Liquidated;
 use crate::oracle::{read_and_record, OracleClock};
@@ -14,12 +15,27 @@ pub struct LiquidateParams {
     pub max_base: Option<u64>,
     /// Refuse unless this market's position is the account's riskiest.
     pub riskiest_first: bool,
+    pub mode: LiquidationMode,
+}
+
+/// How a liquidation step closes the position.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiquidationMode {
+    /// The liquidator's account takes the position over at the oracle
+    /// price; the curve does not move. The liquidator must end at or above
+    /// its initial margin when the step adds to its position.
+    Takeover,
+    /// The position is closed into the curve, within the mark-oracle band
+    /// and at most `max_liquidation_fraction_bps` of it per step: the
+    /// fallback when no liquidator takes the position on.
+    IntoCurve,
 }
 
 /// Liquidates part of an account below maintenance margin. Permissionless:
-/// the signer owns `liquidator_account`, which receives the reward.
-/// Remaining accounts: market and oracle account(s) of the liquidatee's
-/// other markets.
+/// the signer owns `liquidator_account`, which receives the reward (and,
+/// by takeover, the position). Remaining accounts: market and oracle
+/// account(s) of the liquidatee's other markets, and for a takeover also
+/// of the liquidator's other markets.
 #[derive(Accounts)]
 pub struct Liquidate<'info> {
     pub liquidator: Signer<'info>,
@@ -60,6 +76,10 @@ pub fn handle_liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: Li
         clock,
     )?;
 
+    let liquidate = match params.mode {
+        LiquidationMode::Takeover => take_over,
+        LiquidationMode::IntoCurve => liquidate_into_curve,
+    };
     let outcome = liquidate(
         &mut market,
         &mut liquidatee,
@@ -73,6 +93,7 @@ pub fn handle_liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: Li
         market_index: market.market_index,
         liquidatee: accounts.liquidatee.key(),
         liquidator: accounts.liquidator_account.key(),
+        takeover: outcome.takeover,
         base_closed: outcome.base_closed,
         quote: outcome.quote,
         realised_pnl: outcome.realised_pnl,
@@ -80,6 +101,7 @@ pub fn handle_liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: Li
         liquidator_reward: outcome.liquidator_reward,
         insurance_share: outcome.insurance_share,
         base_after: outcome.base_after,
+        liquidator_base_after: outcome.liquidator_base_after,
         surplus_before: outcome.surplus_before,
         surplus_after: outcome.surplus_after,
         oracle_price: outcome.oracle_price,
