@@ -115,6 +115,8 @@ impl TestEnv {
         let mut rt = LocalRuntime::start(START_TS).await;
         let admin = Keypair::new();
         rt.fund(&admin.pubkey(), 100_000_000_000);
+        // Deployed with the admin as the upgrade authority.
+        rt.set_upgrade_authority(Some(&admin.pubkey()));
         let mint_authority = Keypair::new();
         let mint = rt.create_mint(&mint_authority.pubkey(), 6).await.expect("create mint");
         TestEnv {

@@ -116,7 +116,11 @@ async fn open_local(path: &std::path::Path, signer: &Keypair) -> Result<LocalRun
             .map_err(|e| format!("{} is not a local cluster: {e}", path.display()))?;
         LocalRuntime::restore(&state).await.map_err(|e| e.to_string())?
     } else {
-        LocalRuntime::start(LOCAL_START_TS).await
+        // A new local cluster deploys the program with the signer as its
+        // upgrade authority, so the signer may initialise the exchange.
+        let mut rt = LocalRuntime::start(LOCAL_START_TS).await;
+        rt.set_upgrade_authority(Some(&signer.pubkey()));
+        rt
     };
     if rt.account(&signer.pubkey()).await.map_err(|e| e.to_string())?.is_none() {
         rt.fund(&signer.pubkey(), 1_000_000_000_000);
@@ -641,10 +645,25 @@ async fn migrate<T: Transport>(
     let send = |e: vamm_client::ClientError| e.to_string();
     let mut steps = Vec::new();
     let exists = t.account(&ix::exchange_pda()).await.map_err(send)?.is_some();
+    let mint = pubkey(&file.collateral_mint)?;
     if exists {
+        // Another exchange than this deploy describes is an error, never a
+        // step to skip: listing markets on it would hand them to its admin.
+        let exchange = fetch_exchange(t).await.map_err(send)?;
+        if exchange.admin != admin {
+            return Err(format!(
+                "the exchange exists with admin {}, not the signer {admin}: refusing to migrate it",
+                exchange.admin
+            ));
+        }
+        if exchange.collateral_mint != mint {
+            return Err(format!(
+                "the exchange exists with collateral mint {}, not {mint} from the config: refusing to migrate it",
+                exchange.collateral_mint
+            ));
+        }
         steps.push(json!({ "step": "initialize_exchange", "done": "skipped: exists" }));
     } else {
-        let mint = pubkey(&file.collateral_mint)?;
         let guardian = file.guardian.as_deref().map(pubkey).transpose()?.unwrap_or(admin);
         t.send(&[ix::initialize_exchange(&admin, &mint, guardian)], &[signer]).await.map_err(send)?;
         steps.push(json!({ "step": "initialize_exchange", "done": "created" }));
@@ -770,6 +789,32 @@ async fn gov<T: Transport>(
                 json,
                 json!({ "market_index": index, "market": ix::market_pda(index).to_string() }),
                 &format!("listed {} as market {index}", file.name),
+            );
+        }
+        GovCommand::ProposeAdmin { new_admin } => {
+            let proposed = pubkey(&new_admin)?;
+            t.send(&[ix::propose_admin(&admin, proposed)], &[signer]).await.map_err(send)?;
+            print_result(
+                json,
+                json!({ "pending_admin": proposed.to_string() }),
+                &format!("{proposed} proposed as admin: it must run `vamm gov accept-admin`"),
+            );
+        }
+        GovCommand::CancelAdmin => {
+            t.send(&[ix::propose_admin(&admin, Pubkey::default())], &[signer]).await.map_err(send)?;
+            print_result(json, json!({ "pending_admin": null }), "admin proposal cancelled");
+        }
+        GovCommand::AcceptAdmin => {
+            t.send(&[ix::accept_admin(&admin)], &[signer]).await.map_err(send)?;
+            print_result(json, json!({ "admin": admin.to_string() }), &format!("{admin} is now the admin"));
+        }
+        GovCommand::SetGuardian { guardian } => {
+            let guardian = pubkey(&guardian)?;
+            t.send(&[ix::set_guardian(&admin, guardian)], &[signer]).await.map_err(send)?;
+            print_result(
+                json,
+                json!({ "guardian": guardian.to_string() }),
+                &format!("guardian set to {guardian}"),
             );
         }
         GovCommand::SetUnstakeCooldown { seconds } => {

@@ -273,7 +273,8 @@ pub enum Side {
 
 #[derive(Subcommand)]
 pub enum GovCommand {
-    /// Initialise the exchange with the signer as admin.
+    /// Initialise the exchange with the signer (the program's upgrade
+    /// authority) as admin.
     Init {
         /// Collateral (USDC) mint.
         #[arg(long)]
@@ -318,6 +319,14 @@ pub enum GovCommand {
         #[arg(long)]
         market: u16,
     },
+    /// Propose the next admin, who must accept (`gov accept-admin`).
+    ProposeAdmin { new_admin: String },
+    /// Cancel a pending admin proposal.
+    CancelAdmin,
+    /// Accept the admin role proposed to the signer.
+    AcceptAdmin,
+    /// Replace the guardian (the key that may only pause markets).
+    SetGuardian { guardian: String },
     /// Set the insurance unstake cooldown (seconds, 1 to 30 days).
     SetUnstakeCooldown { seconds: u32 },
     /// Show the exchange and its markets.

@@ -292,4 +292,40 @@ fn the_deploy_step_is_idempotent() {
     let exchange = local.ok(&["gov", "show"]);
     assert_eq!(exchange["markets"].as_array().unwrap().len(), 1);
     assert_eq!(exchange["markets"][0]["name"], "SOL-PERP");
+
+    // An existing exchange that is not the one the config describes is an
+    // error, never a step to skip.
+    let foreign_mint = local.dir.join("foreign-mint.toml");
+    std::fs::write(&foreign_mint, sol_only.clone()).unwrap();
+    let error = local.fails(&["gov", "migrate", "--config", foreign_mint.to_str().unwrap()]);
+    assert!(error.contains("collateral mint"), "{error}");
+    let stranger_key = local.dir.join("stranger.json");
+    let bytes = solana_keypair::Keypair::new().to_bytes().to_vec();
+    std::fs::write(&stranger_key, serde_json::to_string(&bytes).unwrap()).unwrap();
+    let stranger = Local { state: local.state.clone(), dir: local.dir.clone(), keypair: stranger_key };
+    let error = stranger.fails(&["gov", "migrate", "--config", path.to_str().unwrap()]);
+    assert!(error.contains("refusing to migrate"), "{error}");
+    assert!(error.contains(&local.signer()), "{error}");
+}
+
+#[test]
+fn the_admin_hands_over_through_the_cli() {
+    let local = Local::new("handover");
+    let usdc = local.ok(&["local", "setup-usdc"]);
+    local.ok(&["gov", "init", "--mint", usdc["mint"].as_str().unwrap()]);
+    let next_key = local.dir.join("next.json");
+    let next_keypair = solana_keypair::Keypair::new();
+    std::fs::write(&next_key, serde_json::to_string(&next_keypair.to_bytes().to_vec()).unwrap()).unwrap();
+    let next = Local { state: local.state.clone(), dir: local.dir.clone(), keypair: next_key };
+    // Nothing proposed: accepting is refused with the program's error.
+    let error = next.fails(&["gov", "accept-admin"]);
+    assert!(error.contains("NotPendingAdmin"), "{error}");
+    let proposed = local.ok(&["gov", "propose-admin", &next.signer()]);
+    assert_eq!(proposed["pending_admin"], next.signer());
+    next.ok(&["gov", "accept-admin"]);
+    assert_eq!(local.ok(&["gov", "show"])["admin"], next.signer());
+    // The old admin has lost its powers.
+    let error = local.fails(&["gov", "set-guardian", &local.signer()]);
+    assert!(error.contains("NotAdmin"), "{error}");
+    next.ok(&["gov", "set-guardian", &local.signer()]);
 }

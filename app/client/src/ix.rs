@@ -26,11 +26,19 @@ fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instructi
     Instruction { program_id: vamm::ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
+/// The program's ProgramData account (BPF upgradeable loader), which
+/// records its upgrade authority.
+pub fn program_data_address() -> Pubkey {
+    anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address(&vamm::ID)
+}
+
+/// `admin` must be the program's upgrade authority.
 pub fn initialize_exchange(admin: &Pubkey, mint: &Pubkey, guardian: Pubkey) -> Instruction {
     let exchange = exchange_pda();
     build(
         vamm::accounts::InitializeExchange {
             admin: *admin,
+            program_data: program_data_address(),
             exchange,
             collateral_mint: *mint,
             vault: vault_pda(&exchange),
@@ -39,6 +47,27 @@ pub fn initialize_exchange(admin: &Pubkey, mint: &Pubkey, guardian: Pubkey) -> I
             system_program: solana_system_interface::program::ID,
         },
         vamm::instruction::InitializeExchange { guardian },
+    )
+}
+
+pub fn propose_admin(admin: &Pubkey, new_admin: Pubkey) -> Instruction {
+    build(
+        vamm::accounts::ProposeAdmin { admin: *admin, exchange: exchange_pda() },
+        vamm::instruction::ProposeAdmin { new_admin },
+    )
+}
+
+pub fn accept_admin(new_admin: &Pubkey) -> Instruction {
+    build(
+        vamm::accounts::AcceptAdmin { new_admin: *new_admin, exchange: exchange_pda() },
+        vamm::instruction::AcceptAdmin {},
+    )
+}
+
+pub fn set_guardian(admin: &Pubkey, guardian: Pubkey) -> Instruction {
+    build(
+        vamm::accounts::SetGuardian { admin: *admin, exchange: exchange_pda() },
+        vamm::instruction::SetGuardian { guardian },
     )
 }
 

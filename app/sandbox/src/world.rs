@@ -140,6 +140,7 @@ impl World {
         let mut rt = LocalRuntime::start(START_TS).await;
         let admin = keypair(&mut rng);
         rt.fund(&admin.pubkey(), 1_000_000_000_000);
+        rt.set_upgrade_authority(Some(&admin.pubkey()));
         let mint_authority = keypair(&mut rng);
         let mint = rt.create_mint(&mint_authority.pubkey(), 6).await.map_err(err)?;
         rt.send(&[ix::initialize_exchange(&admin.pubkey(), &mint, admin.pubkey())], &[&admin])

@@ -6,6 +6,9 @@
 
 /// Quote (USDC) amounts: native token units, 6 decimals. 1 USDC = 1_000_000.
 pub const QUOTE_PRECISION: u64 = 1_000_000;
+/// Decimals of the collateral mint the exchange accepts.
+pub const QUOTE_DECIMALS: u8 = 6;
+const _: () = assert!(10u64.pow(QUOTE_DECIMALS as u32) == QUOTE_PRECISION);
 /// Prices: quote native units per whole base unit, i.e. USDC with 6 decimals.
 /// A price of 123.45 USDC is stored as 123_450_000.
 pub const PRICE_PRECISION: u64 = 1_000_000;

@@ -165,4 +165,10 @@ pub enum VammError {
     BadDebtPending,
     #[msg("The curve pays this liquidation more than the oracle price: liquidate into the curve first")]
     CurvePaysMore,
+    #[msg("Signer is not the program's upgrade authority")]
+    NotUpgradeAuthority,
+    #[msg("The collateral mint must have 6 decimals")]
+    WrongCollateralDecimals,
+    #[msg("Signer is not the proposed admin")]
+    NotPendingAdmin,
 }

@@ -17,6 +17,37 @@ pub struct ExchangeInitialized {
     pub insurance_vault: Pubkey,
 }
 
+/// `propose_admin`: `proposed` may accept; `replaced` is the proposal it
+/// replaced (the default key if none).
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct AdminProposed {
+    pub admin: Pubkey,
+    pub proposed: Pubkey,
+    pub replaced: Pubkey,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct AdminTransferCancelled {
+    pub admin: Pubkey,
+    pub cancelled: Pubkey,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct AdminAccepted {
+    pub previous: Pubkey,
+    pub admin: Pubkey,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct GuardianSet {
+    pub previous: Pubkey,
+    pub guardian: Pubkey,
+}
+
 #[event]
 #[derive(Debug, PartialEq)]
 pub struct MarketCreated {

@@ -30,6 +30,18 @@ pub mod vamm {
         handle_initialize_exchange(ctx, guardian)
     }
 
+    pub fn propose_admin(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Result<()> {
+        handle_propose_admin(ctx, new_admin)
+    }
+
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        handle_accept_admin(ctx)
+    }
+
+    pub fn set_guardian(ctx: Context<SetGuardian>, guardian: Pubkey) -> Result<()> {
+        handle_set_guardian(ctx, guardian)
+    }
+
     pub fn create_market(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result<()> {
         handle_create_market(ctx, params)
     }

@@ -17,6 +17,7 @@ mod liquidation;
 mod liveness;
 mod oracles;
 mod refusals;
+mod roles;
 mod sequences;
 mod solvency;
 mod stress;

@@ -87,6 +87,32 @@ impl LocalRuntime {
         self.known.insert(*address);
     }
 
+    /// Writes the program's ProgramData account as a deploy with the BPF
+    /// upgradeable loader would (the program itself runs natively here, so
+    /// there is none): owned by the loader, at the program's program-data
+    /// address, recording `authority` as the upgrade authority (`None`: an
+    /// immutable program).
+    pub fn set_upgrade_authority(&mut self, authority: Option<&Pubkey>) {
+        let mut data = Vec::with_capacity(45);
+        data.extend_from_slice(&3u32.to_le_bytes());
+        data.extend_from_slice(&0u64.to_le_bytes());
+        match authority {
+            Some(key) => {
+                data.push(1);
+                data.extend_from_slice(key.as_ref());
+            }
+            None => data.extend_from_slice(&[0; 33]),
+        }
+        let account = Account {
+            lamports: 1_000_000_000,
+            data,
+            owner: anchor_lang::solana_program::bpf_loader_upgradeable::ID,
+            executable: false,
+            rent_epoch: 0,
+        };
+        self.write_account(&crate::ix::program_data_address(), account);
+    }
+
     /// Every account this runtime has seen, as a file-friendly snapshot.
     pub async fn save(&mut self) -> ClientResult<LocalState> {
         let mut accounts = Vec::new();

@@ -29,7 +29,10 @@ pub struct Exchange {
     /// Decimals of the collateral mint (6 for USDC).
     pub collateral_decimals: u8,
     pub padding: [u8; 2],
-    pub reserved: [u8; 128],
+    /// Proposed next admin (`propose_admin`), who must accept; the default
+    /// key when no transfer is pending.
+    pub pending_admin: Pubkey,
+    pub reserved: [u8; 96],
 }
 
 /// The insurance fund's ledger. Its tokens sit in the insurance vault;
