@@ -525,7 +525,8 @@ pub struct MarketFile {
     /// Percent.
     pub initial_margin_pct: String,
     pub maintenance_margin_pct: String,
-    pub imf_factor_ppm: u32,
+    pub initial_imf_factor_ppm: u32,
+    pub maintenance_imf_factor_ppm: u32,
     pub mark_oracle_band_bps: u16,
     pub max_oracle_jump_bps: u16,
     /// Seconds a price outside the jump band must persist to be accepted.
@@ -599,7 +600,8 @@ pub fn market_params(
         max_price: parse_decimal(&file.max_price, 6)?,
         initial_ratio: ppm(&file.initial_margin_pct)?,
         maintenance_ratio: ppm(&file.maintenance_margin_pct)?,
-        imf_factor: file.imf_factor_ppm,
+        initial_imf_factor: file.initial_imf_factor_ppm,
+        maintenance_imf_factor: file.maintenance_imf_factor_ppm,
         mark_oracle_band_bps: file.mark_oracle_band_bps,
         max_oracle_jump_bps: file.max_oracle_jump_bps,
         price_confirmation_secs: file.price_confirmation_secs,

@@ -487,7 +487,8 @@ impl Keeper {
         let cap = config.max_position_notional.min(market.risk.max_position_notional);
         let cap_room = cap.saturating_sub(held_notional) as u128;
         let at_cap = held_notional.saturating_add(cap_room as u64);
-        let Ok(ratio) = progressive_ratio(market.risk.initial_ratio, market.risk.imf_factor, at_cap) else {
+        let Ok(ratio) = progressive_ratio(market.risk.initial_ratio, market.risk.initial_imf_factor, at_cap)
+        else {
             return 0;
         };
         let margin_room = committed * RATIO_PRECISION as u128 / ratio.max(1) as u128;

@@ -257,3 +257,55 @@ async fn a_settled_market_closes_every_position_at_its_settlement_price() {
     env.withdraw(&short, short_left).await.unwrap();
     env.check_invariants().await;
 }
+
+#[tokio::test]
+async fn initial_margin_stays_above_maintenance_at_every_size() {
+    let mut env = TestEnv::new().await;
+    // One factor for both ratios, a maintenance factor above the initial
+    // one, or both ratios at 100% by the position cap: refused.
+    for (initial, maintenance, cap) in
+        [(100, 100, 50_000_000 * USDC), (100, 150, 50_000_000 * USDC), (10_000, 5_000, 50_000_000 * USDC)]
+    {
+        let mut params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+        params.initial_imf_factor = initial;
+        params.maintenance_imf_factor = maintenance;
+        params.max_position_notional = cap;
+        let result = env.add_market_with(params, 100 * PRICE).await;
+        assert_error(result.map(|_| ()), VammError::InvalidMarketParameter);
+    }
+    let mut params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+    params.sqrt_k = 1_000_000 * BASE as u128;
+    let sol = env.add_market_with(params, 100 * PRICE).await.unwrap();
+    let market = env.markets[sol].address;
+    let admin = env.admin.insecure_clone();
+    let update = MarketParamsUpdate { maintenance_imf_factor: Some(100), ..Default::default() };
+    assert_refused!(
+        env,
+        vec![market],
+        env.send(&[ix::update_market_params(&admin.pubkey(), &market, update)], &[&admin]).await,
+        VammError::InvalidMarketParameter
+    );
+
+    // 1.3M USDC on 200,000: both requirements come from the size factors,
+    // 11.4% initial (100 ppm x sqrt(1.3M)) and 5.7% maintenance (50 ppm).
+    // With one factor for both, maintenance would be 11.4% as well and a
+    // position opened at its limit would be liquidatable on the next tick.
+    let whale = env.trader(300_000 * USDC, 200_000 * USDC).await;
+    env.open(&whale, sol, Direction::Long, TradeSize::Quote(1_300_000 * USDC)).await.unwrap();
+    let clock = env.clock();
+    let markets = vamm_client::valuation::fetch_markets(&mut env.rt).await.unwrap();
+    let book = vamm_client::valuation::price_book(&markets, clock, &[]);
+    let trader = env.trader_state(&whale.account).await;
+    let margin = book.margin(&trader).unwrap();
+    let notional = margin.total_notional;
+    assert!(margin.initial_required * 1_000 > notional * 112, "{margin:?}");
+    assert!(margin.maintenance_required * 1_000 < notional * 58, "{margin:?}");
+    assert!(margin.maintenance_required * 10 < margin.initial_required * 6, "{margin:?}");
+    assert_eq!(margin.health().unwrap(), vamm::math::margin::HealthState::Healthy);
+    // And 1.7M would need more than 200,000 at the initial ratio: refused.
+    let greedy = env.trader(300_000 * USDC, 200_000 * USDC).await;
+    assert_error(
+        env.open(&greedy, sol, Direction::Long, TradeSize::Quote(1_700_000 * USDC)).await,
+        VammError::InsufficientMargin,
+    );
+}

@@ -99,7 +99,8 @@ pub(crate) fn begin_step(
     }
     let base_before = liquidatee.positions[slot].base;
     let size = notional(base_before, oracle_price, true)?;
-    let maintenance_ratio = progressive_ratio(market.risk.maintenance_ratio, market.risk.imf_factor, size)?;
+    let maintenance_ratio =
+        progressive_ratio(market.risk.maintenance_ratio, market.risk.maintenance_imf_factor, size)?;
     let wanted = base_to_liquidate(&LiquidationInput {
         margin: margin_before,
         base: base_before,

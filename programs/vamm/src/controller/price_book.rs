@@ -157,7 +157,8 @@ impl PriceBook {
             params: MarginParams {
                 initial_ratio: 0,
                 maintenance_ratio: 0,
-                imf_factor: 0,
+                initial_imf_factor: 0,
+                maintenance_imf_factor: 0,
                 initial_profit_weight_bps: 0,
             },
         };

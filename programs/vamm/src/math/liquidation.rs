@@ -85,7 +85,8 @@ mod tests {
             params: MarginParams {
                 initial_ratio: 100_000,
                 maintenance_ratio: 50_000,
-                imf_factor: 0,
+                initial_imf_factor: 0,
+                maintenance_imf_factor: 0,
                 initial_profit_weight_bps: 0,
             },
         };

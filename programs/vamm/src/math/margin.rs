@@ -9,8 +9,11 @@
 //! with ratios in ppm (`RATIO_PRECISION`) and `imf_factor` in ppm per
 //! square root of one whole USDC of notional. With an IMF factor of 100 a
 //! 10,000 USDC position needs at least 1%, a 1,000,000 USDC position 10%.
-//! The same curve applies to the initial and the maintenance ratio, each
-//! from its own base ratio.
+//! The initial ratio uses `initial_imf_factor` over `initial_ratio`, the
+//! maintenance ratio `maintenance_imf_factor` over `maintenance_ratio`;
+//! governance keeps the initial ratio strictly above the maintenance ratio
+//! at every size up to the position cap, so a position opened at the limit
+//! is never liquidatable at once.
 //!
 //! Account value (equity) = collateral + unrealised PnL + profit claims
 //! waiting for the PnL pool - unpaid losses - funding owed + funding
@@ -31,8 +34,10 @@ use anchor_lang::prelude::*;
 pub struct MarginParams {
     pub initial_ratio: u32,
     pub maintenance_ratio: u32,
-    /// ppm per sqrt(whole USDC of notional).
-    pub imf_factor: u32,
+    /// Size factor of the initial ratio, ppm per sqrt(whole USDC of notional).
+    pub initial_imf_factor: u32,
+    /// Size factor of the maintenance ratio, ppm per sqrt(whole USDC).
+    pub maintenance_imf_factor: u32,
     /// Share of unrealised profit (valued at the conservative price) that
     /// counts toward the initial margin of new risk, bps (below 100%).
     pub initial_profit_weight_bps: u16,
@@ -125,8 +130,9 @@ impl AccountMargin {
         // Requirements round up: the protocol never under-asks for margin.
         let size = notional(p.base, p.oracle_price, true)?;
         let pnl = unrealised_pnl(p.base, p.entry_notional, p.oracle_price)? as i128;
-        let initial = progressive_ratio(p.params.initial_ratio, p.params.imf_factor, size)?;
-        let maintenance = progressive_ratio(p.params.maintenance_ratio, p.params.imf_factor, size)?;
+        let initial = progressive_ratio(p.params.initial_ratio, p.params.initial_imf_factor, size)?;
+        let maintenance =
+            progressive_ratio(p.params.maintenance_ratio, p.params.maintenance_imf_factor, size)?;
         self.total_notional = self.total_notional.safe_add(size as u128)?;
         self.unrealised_pnl = self.unrealised_pnl.safe_add(pnl)?;
         self.unrealised_loss = self.unrealised_loss.safe_add(pnl.min(0))?;
@@ -233,7 +239,8 @@ mod tests {
     const PARAMS: MarginParams = MarginParams {
         initial_ratio: 100_000,
         maintenance_ratio: 50_000,
-        imf_factor: 100,
+        initial_imf_factor: 100,
+        maintenance_imf_factor: 50,
         initial_profit_weight_bps: 5_000,
     };
     const ONE: i64 = BASE_PRECISION as i64;

@@ -200,14 +200,17 @@ pub struct RiskParams {
     pub initial_ratio: u32,
     /// Base maintenance margin ratio, ppm.
     pub maintenance_ratio: u32,
-    /// Size-proportional margin factor, ppm per sqrt(whole USDC notional).
-    pub imf_factor: u32,
+    /// Size factor of the initial ratio, ppm per sqrt(whole USDC notional).
+    pub initial_imf_factor: u32,
+    /// Size factor of the maintenance ratio, ppm per sqrt(whole USDC).
+    pub maintenance_imf_factor: u32,
     /// Risk-increasing trades may not leave the mark further than this
     /// from the oracle (unless they move it closer), bps.
     pub mark_oracle_band_bps: u16,
     /// Risk-increasing trades may not move the mark further than this from
     /// where it started the slot (unless they move it towards the oracle), bps.
     pub max_slot_move_bps: u16,
+    pub padding: [u8; 4],
     /// Cap on each side's open interest valued at the oracle, quote native.
     pub max_open_interest: u64,
     /// Cap on one account's position valued at the oracle, quote native.
@@ -411,7 +414,8 @@ impl Market {
         MarginParams {
             initial_ratio: self.risk.initial_ratio,
             maintenance_ratio: self.risk.maintenance_ratio,
-            imf_factor: self.risk.imf_factor,
+            initial_imf_factor: self.risk.initial_imf_factor,
+            maintenance_imf_factor: self.risk.maintenance_imf_factor,
             initial_profit_weight_bps: self.stable_price.initial_profit_weight_bps,
         }
     }
@@ -434,5 +438,5 @@ impl Market {
 const _: () = assert!(std::mem::size_of::<AmmState>() == 96);
 const _: () = assert!(std::mem::size_of::<OracleConfig>() == 168);
 const _: () = assert!(std::mem::size_of::<PriceGuard>() == 40);
-const _: () = assert!(std::mem::size_of::<Market>() == 824);
+const _: () = assert!(std::mem::size_of::<Market>() == 832);
 const _: () = assert!(std::mem::align_of::<Market>() <= 8);

@@ -32,7 +32,10 @@ pub struct CreateMarketParams {
     /// ppm.
     pub initial_ratio: u32,
     pub maintenance_ratio: u32,
-    pub imf_factor: u32,
+    /// Size factors of the initial and maintenance ratios, ppm per
+    /// sqrt(whole USDC of notional).
+    pub initial_imf_factor: u32,
+    pub maintenance_imf_factor: u32,
     pub mark_oracle_band_bps: u16,
     /// Oracle jump allowed against the oracle TWAP, bps; a price beyond it
     /// is held until it persists for `price_confirmation_secs`.
@@ -133,7 +136,8 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     market.amm.last_mark_price = curve.mark_price()?;
     market.risk.initial_ratio = params.initial_ratio;
     market.risk.maintenance_ratio = params.maintenance_ratio;
-    market.risk.imf_factor = params.imf_factor;
+    market.risk.initial_imf_factor = params.initial_imf_factor;
+    market.risk.maintenance_imf_factor = params.maintenance_imf_factor;
     market.risk.mark_oracle_band_bps = params.mark_oracle_band_bps;
     market.risk.max_slot_move_bps = params.max_slot_move_bps;
     market.risk.max_open_interest = params.max_open_interest;
@@ -231,7 +235,10 @@ pub struct Tunables {
     pub has_secondary: bool,
     pub initial_ratio: u32,
     pub maintenance_ratio: u32,
-    pub imf_factor: u32,
+    /// Size factors of the initial and maintenance ratios, ppm per
+    /// sqrt(whole USDC of notional).
+    pub initial_imf_factor: u32,
+    pub maintenance_imf_factor: u32,
     pub mark_oracle_band_bps: u16,
     pub max_oracle_jump_bps: u16,
     pub price_confirmation_secs: u32,
@@ -260,7 +267,8 @@ impl From<&CreateMarketParams> for Tunables {
             has_secondary: p.secondary_source.is_some(),
             initial_ratio: p.initial_ratio,
             maintenance_ratio: p.maintenance_ratio,
-            imf_factor: p.imf_factor,
+            initial_imf_factor: p.initial_imf_factor,
+            maintenance_imf_factor: p.maintenance_imf_factor,
             mark_oracle_band_bps: p.mark_oracle_band_bps,
             max_oracle_jump_bps: p.max_oracle_jump_bps,
             price_confirmation_secs: p.price_confirmation_secs,
@@ -302,7 +310,8 @@ impl Tunables {
         let ok = (bounds::MIN_MAINTENANCE_RATIO..=bounds::MAX_MAINTENANCE_RATIO).contains(&p.maintenance_ratio)
             && p.initial_ratio > p.maintenance_ratio
             && p.initial_ratio <= bounds::MAX_INITIAL_RATIO
-            && p.imf_factor <= bounds::MAX_IMF_FACTOR
+            && p.initial_imf_factor <= bounds::MAX_IMF_FACTOR
+            && initial_exceeds_maintenance(p)?
             && p.initial_profit_weight_bps <= bounds::MAX_INITIAL_PROFIT_WEIGHT_BPS
             && (bounds::MIN_MARK_ORACLE_BAND_BPS..=bounds::MAX_MARK_ORACLE_BAND_BPS)
                 .contains(&p.mark_oracle_band_bps)
@@ -321,4 +330,21 @@ impl Tunables {
         require!(ok, VammError::InvalidMarketParameter);
         Ok(())
     }
+}
+
+/// The initial ratio stays strictly above the maintenance ratio at every
+/// size up to the position cap: base ratios in order, the initial size
+/// factor above the maintenance one (or both zero), and the two ratios
+/// still apart at the cap (where both could reach 100%). With these, a
+/// position opened at its initial limit is never liquidatable at once.
+fn initial_exceeds_maintenance(p: &Tunables) -> Result<bool> {
+    use crate::math::margin::progressive_ratio;
+    let factors_ordered = p.initial_imf_factor > p.maintenance_imf_factor
+        || (p.initial_imf_factor == 0 && p.maintenance_imf_factor == 0);
+    if p.initial_ratio <= p.maintenance_ratio || !factors_ordered {
+        return Ok(false);
+    }
+    let at_cap = p.max_position_notional;
+    Ok(progressive_ratio(p.initial_ratio, p.initial_imf_factor, at_cap)?
+        > progressive_ratio(p.maintenance_ratio, p.maintenance_imf_factor, at_cap)?)
 }

@@ -15,7 +15,8 @@ pub struct MarketParamsUpdate {
     pub consensus_band_bps: Option<u16>,
     pub initial_ratio: Option<u32>,
     pub maintenance_ratio: Option<u32>,
-    pub imf_factor: Option<u32>,
+    pub initial_imf_factor: Option<u32>,
+    pub maintenance_imf_factor: Option<u32>,
     pub mark_oracle_band_bps: Option<u16>,
     pub max_oracle_jump_bps: Option<u16>,
     pub price_confirmation_secs: Option<u32>,
@@ -61,7 +62,8 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarket>, update: MarketPar
         consensus_band_bps,
         initial_ratio,
         maintenance_ratio,
-        imf_factor,
+        initial_imf_factor,
+        maintenance_imf_factor,
         mark_oracle_band_bps,
         max_oracle_jump_bps,
         price_confirmation_secs,
@@ -94,7 +96,8 @@ fn tunables(m: &Market) -> Tunables {
         has_secondary: m.oracle.secondary_source != 0,
         initial_ratio: m.risk.initial_ratio,
         maintenance_ratio: m.risk.maintenance_ratio,
-        imf_factor: m.risk.imf_factor,
+        initial_imf_factor: m.risk.initial_imf_factor,
+        maintenance_imf_factor: m.risk.maintenance_imf_factor,
         mark_oracle_band_bps: m.risk.mark_oracle_band_bps,
         max_oracle_jump_bps: m.oracle.max_jump_bps,
         price_confirmation_secs: m.price_guard.confirmation_secs,
@@ -121,7 +124,8 @@ fn apply(m: &mut Market, t: &Tunables) {
     m.oracle.consensus_band_bps = t.consensus_band_bps;
     m.risk.initial_ratio = t.initial_ratio;
     m.risk.maintenance_ratio = t.maintenance_ratio;
-    m.risk.imf_factor = t.imf_factor;
+    m.risk.initial_imf_factor = t.initial_imf_factor;
+    m.risk.maintenance_imf_factor = t.maintenance_imf_factor;
     m.risk.mark_oracle_band_bps = t.mark_oracle_band_bps;
     m.oracle.max_jump_bps = t.max_oracle_jump_bps;
     m.price_guard.confirmation_secs = t.price_confirmation_secs;
