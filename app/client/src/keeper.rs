@@ -325,6 +325,11 @@ impl Keeper {
                 };
                 let Ok(Some(market_index)) = book.riskiest_market(&trader) else { break };
                 let Some(listed) = markets.iter().find(|m| m.index() == market_index) else { break };
+                // A paused market liquidates nothing until it resumes.
+                if !matches!(listed.market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly)) {
+                    self.stats.waiting += 1;
+                    break;
+                }
                 // The curve as it stands after the previous steps.
                 let mut snapshot = listed.clone();
                 if let Ok(Some(account)) = transport.account(&listed.address).await {

@@ -160,11 +160,19 @@ async fn no_takeover_while_the_curve_pays_more_or_in_a_paused_market() {
     if mark > 94 * PRICE + 94 * PRICE / 1_000 {
         env.align_mark(&arb, sol, 94 * PRICE).await.unwrap();
     }
+    // Paused is an emergency stop for both modes.
     env.set_status(sol, MarketStatus::Paused).await.unwrap();
     assert_refused!(
         env,
         watched.clone(),
         env.take_over(&liquidator, &gambler, sol, None).await,
+        VammError::MarketNotActive
+    );
+    curve_step.max_base = None;
+    assert_refused!(
+        env,
+        watched.clone(),
+        env.liquidate(&liquidator, &gambler, sol, curve_step).await,
         VammError::MarketNotActive
     );
     env.check_invariants().await;

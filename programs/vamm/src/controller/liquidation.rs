@@ -78,7 +78,11 @@ pub(crate) fn begin_step(
     riskiest_first: bool,
     max_fraction_bps: u16,
 ) -> Result<Step> {
-    require!(market.status()? != MarketStatus::Settled, VammError::MarketNotActive);
+    // Paused is an emergency stop: no trading, liquidation or funding.
+    require!(
+        matches!(market.status()?, MarketStatus::Active | MarketStatus::ReduceOnly),
+        VammError::MarketNotActive
+    );
     let index = market.market_index;
     // A liquidation never uses an invalid price.
     let oracle_price = prices.price(index)?;

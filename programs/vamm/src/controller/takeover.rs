@@ -11,7 +11,7 @@
 //! A takeover is refused (`CurvePaysMore`) while the mark sits more than
 //! `TAKEOVER_MARK_TOLERANCE_BPS` on the far side of the oracle: there the
 //! curve pays the liquidatee more than the oracle, so a liquidation into
-//! the curve comes first. A paused market refuses takeovers.
+//! the curve comes first.
 //!
 //! The liquidator takes on risk like a trader opening a position: when the
 //! step adds to (or flips) its position, the market must be active, the
@@ -52,11 +52,6 @@ pub fn take_over(
     max_base: Option<u64>,
     riskiest_first: bool,
 ) -> Result<LiquidationOutcome> {
-    // A paused market trades nothing, not even between two accounts.
-    require!(
-        matches!(market.status()?, MarketStatus::Active | MarketStatus::ReduceOnly),
-        VammError::MarketNotActive
-    );
     let step = begin_step(market, liquidatee, prices, now_ts, riskiest_first, TAKEOVER_MAX_FRACTION_BPS)?;
     let (slot, base_before, oracle_price) = (step.slot, step.base_before, step.oracle_price);
     let long = base_before > 0;
