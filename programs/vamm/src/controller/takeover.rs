@@ -43,6 +43,9 @@ use anchor_lang::prelude::*;
 /// favour of the curve, bps of the oracle price.
 pub const TAKEOVER_MARK_TOLERANCE_BPS: u64 = 10;
 
+/// Liquidates up to `max_base` (or the computed step) of `liquidatee`'s
+/// position in `market` by moving it to `liquidator` at the oracle price.
+/// `prices` must value every market of both accounts.
 pub fn take_over(
     market: &mut Market,
     liquidatee: &mut TraderAccount,
