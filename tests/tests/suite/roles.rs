@@ -149,7 +149,7 @@ async fn the_admin_appoints_the_guardian() {
     assert_eq!(env.market_state(sol).await.status().unwrap(), MarketStatus::Paused);
     // The guardian may only pause.
     let resume = ix::set_market_status(&guardian.pubkey(), &market, MarketStatus::Active);
-    assert!(env.send(&[resume], &[&guardian]).await.is_err());
+    assert_error(env.send(&[resume], &[&guardian]).await, VammError::GuardianMayOnlyPause);
 
     // Removed, it can do nothing.
     env.send(&[ix::set_guardian(&admin.pubkey(), solana_pubkey::Pubkey::default())], &[&admin])
