@@ -8,21 +8,16 @@ use vamm::error::VammError;
 use vamm::state::MarketStatus;
 use vamm_tests::*;
 
+/// The account a deploy writes, with its variant tag and owner replaced.
 fn program_data(
     tag: u32,
     authority: Option<&solana_pubkey::Pubkey>,
     owner: solana_pubkey::Pubkey,
 ) -> Account {
-    let mut data = tag.to_le_bytes().to_vec();
-    data.extend_from_slice(&0u64.to_le_bytes());
-    match authority {
-        Some(key) => {
-            data.push(1);
-            data.extend_from_slice(key.as_ref());
-        }
-        None => data.extend_from_slice(&[0; 33]),
-    }
-    Account { lamports: 1_000_000_000, data, owner, executable: false, rent_epoch: 0 }
+    let mut account = vamm_client::transport::local::program_data_account(authority);
+    account.data[..4].copy_from_slice(&tag.to_le_bytes());
+    account.owner = owner;
+    account
 }
 
 #[tokio::test]

@@ -93,24 +93,7 @@ impl LocalRuntime {
     /// address, recording `authority` as the upgrade authority (`None`: an
     /// immutable program).
     pub fn set_upgrade_authority(&mut self, authority: Option<&Pubkey>) {
-        let mut data = Vec::with_capacity(45);
-        data.extend_from_slice(&3u32.to_le_bytes());
-        data.extend_from_slice(&0u64.to_le_bytes());
-        match authority {
-            Some(key) => {
-                data.push(1);
-                data.extend_from_slice(key.as_ref());
-            }
-            None => data.extend_from_slice(&[0; 33]),
-        }
-        let account = Account {
-            lamports: 1_000_000_000,
-            data,
-            owner: anchor_lang::solana_program::bpf_loader_upgradeable::ID,
-            executable: false,
-            rent_epoch: 0,
-        };
-        self.write_account(&crate::ix::program_data_address(), account);
+        self.write_account(&crate::ix::program_data_address(), program_data_account(authority));
     }
 
     /// Every account this runtime has seen, as a file-friendly snapshot.
@@ -397,5 +380,28 @@ impl Transport for LocalRuntime {
 
     async fn clock(&mut self) -> ClientResult<vamm::oracle::OracleClock> {
         Ok(self.clock_now())
+    }
+}
+
+/// A ProgramData account of the BPF upgradeable loader recording
+/// `authority` as the upgrade authority (`None`: an immutable program):
+/// the loader's layout, a u32 tag 3, the deploy slot, an `Option<Pubkey>`.
+pub fn program_data_account(authority: Option<&Pubkey>) -> Account {
+    let mut data = Vec::with_capacity(45);
+    data.extend_from_slice(&3u32.to_le_bytes());
+    data.extend_from_slice(&0u64.to_le_bytes());
+    match authority {
+        Some(key) => {
+            data.push(1);
+            data.extend_from_slice(key.as_ref());
+        }
+        None => data.extend_from_slice(&[0; 33]),
+    }
+    Account {
+        lamports: 1_000_000_000,
+        data,
+        owner: anchor_lang::solana_program::bpf_loader_upgradeable::ID,
+        executable: false,
+        rent_epoch: 0,
     }
 }
