@@ -20,7 +20,7 @@ use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
 use vamm::error::VammError;
 use vamm::instructions::CreateMarketParams;
-use vamm::state::OracleSource;
+use vamm::state::{GovernanceAction, OracleSource};
 use vamm_client::transport::local::LocalError;
 use vamm_client::{LocalRuntime, Transport};
 
@@ -98,6 +98,9 @@ pub struct TestEnv {
     pub now: i64,
     /// Tokens sent straight to the insurance vault (not fund balance).
     pub insurance_donated: u64,
+    /// Every oracle written with `publish` and the last price it got, so
+    /// a clock jump over a timelock can keep them fresh.
+    pub published: std::collections::BTreeMap<Pubkey, (OracleHandle, u64)>,
 }
 
 impl TestEnv {
@@ -130,6 +133,7 @@ impl TestEnv {
             trader_accounts: Vec::new(),
             now: START_TS,
             insurance_donated: 0,
+            published: Default::default(),
         }
     }
 
@@ -206,6 +210,60 @@ impl TestEnv {
         let clock = self.clock();
         let account = oracle::price_account(oracle.source, oracle.feed_id, price, price / 2_000, clock);
         self.write_account(&oracle.address, account);
+        self.published.insert(oracle.address, (*oracle, price));
+    }
+
+    /// Publishes every oracle written with `publish` again at its last
+    /// price, now.
+    pub fn refresh_oracles(&mut self) {
+        let published: Vec<_> = self.published.values().copied().collect();
+        for (oracle, price) in published {
+            self.publish(&oracle, price);
+        }
+    }
+
+    // ---------- governance ----------
+
+    /// Queues `action` as the admin; returns the proposal id.
+    pub async fn queue(&mut self, action: GovernanceAction) -> Result<u64, TransactionError> {
+        let id = self.exchange_state().await.proposal_count;
+        let admin = self.admin.insecure_clone();
+        self.send(&[ix::queue_proposal(&admin.pubkey(), id, action)], &[&admin]).await?;
+        Ok(id)
+    }
+
+    /// Executes proposal `id` whatever its kind (the admin pays).
+    pub async fn execute(&mut self, id: u64) -> TxResult {
+        let proposal = self.proposal(id).await;
+        let admin = self.admin.insecure_clone();
+        self.send(&[ix::execute(&admin.pubkey(), id, &proposal.action)], &[&admin]).await
+    }
+
+    pub async fn proposal(&mut self, id: u64) -> vamm::state::Proposal {
+        let account = self.account(&ix::proposal_pda(id)).await.expect("proposal account");
+        vamm_client::decode::proposal(&account).expect("a proposal")
+    }
+
+    /// Moves the clock past the exchange's timelock delay and keeps every
+    /// published oracle fresh.
+    pub async fn wait_timelock(&mut self) {
+        let delay = self.exchange_state().await.timelock_delay_secs;
+        self.advance_time(delay as i64).await;
+        self.refresh_oracles();
+    }
+
+    /// Queues `actions`, waits out the delay and executes them in order:
+    /// what governance does for a change that only the timelock may make.
+    pub async fn enact(&mut self, actions: Vec<GovernanceAction>) -> TxResult {
+        let mut ids = Vec::new();
+        for action in actions {
+            ids.push(self.queue(action).await?);
+        }
+        self.wait_timelock().await;
+        for id in ids {
+            self.execute(id).await?;
+        }
+        Ok(())
     }
 
     /// Publishes `price` on every oracle of the market.
@@ -227,7 +285,7 @@ impl TestEnv {
     }
 
     /// Creates the oracle accounts for `params`, publishes `price` and lists
-    /// the market.
+    /// the market through the timelock (the clock moves past its delay).
     pub async fn add_market_with(
         &mut self,
         params: CreateMarketParams,
@@ -248,10 +306,12 @@ impl TestEnv {
             self.publish(s, price);
         }
         let index = params.market_index;
-        let ix =
-            ix::create_market(&self.admin.pubkey(), params, primary.address, secondary.map(|s| s.address));
-        let admin = self.admin.insecure_clone();
-        self.send(&[ix], &[&admin]).await?;
+        let listing = GovernanceAction::ListMarket {
+            params,
+            primary_oracle: primary.address,
+            secondary_oracle: secondary.map(|s| s.address),
+        };
+        self.enact(vec![listing]).await?;
         self.markets.push(MarketHandle { index, address: ix::market_pda(index), primary, secondary });
         Ok(self.markets.len() - 1)
     }

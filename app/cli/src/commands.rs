@@ -1,11 +1,8 @@
 //! Command implementations, written once against `Transport`.
 
+use crate::gov::{feed_id, source};
 use crate::units::{format_decimal, parse_decimal, usdc};
-use crate::{
-    Cli, Command, Commitment, GovCommand, KeeperCommand, LocalCommand, SandboxArgs, Side, Status,
-    TraderCommand,
-};
-use serde::Deserialize;
+use crate::{Cli, Command, Commitment, KeeperCommand, LocalCommand, SandboxArgs, Side, TraderCommand};
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
@@ -14,9 +11,8 @@ use solana_signer::Signer;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
-use vamm::instructions::{ClosePositionParams, CreateMarketParams, MarketParamsUpdate, OpenPositionParams};
+use vamm::instructions::{ClosePositionParams, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
-use vamm::state::{MarketStatus, OracleSource};
 use vamm_client::keeper::{Keeper, KeeperConfig, TakeoverConfig};
 use vamm_client::oracle_accounts::price_account;
 use vamm_client::preview::{liquidation_price, preview_trade};
@@ -58,7 +54,7 @@ async fn dispatch<T: Transport + LocalOnly>(
     match command {
         Command::Sandbox(_) => unreachable!("handled before a cluster is opened"),
         Command::Trader(command) => trader(t, signer, command, json).await,
-        Command::Gov(command) => gov(t, signer, command, json).await,
+        Command::Gov(args) => crate::gov::gov(t, signer, args, json).await,
         Command::Keeper(KeeperCommand::Run {
             interval_secs,
             summary_every,
@@ -197,7 +193,7 @@ pub fn read_keypair(path: &str) -> Result<Keypair, String> {
     Keypair::try_from(bytes.as_slice()).map_err(|e| format!("keypair {path} is invalid: {e}"))
 }
 
-fn pubkey(text: &str) -> Result<Pubkey, String> {
+pub(crate) fn pubkey(text: &str) -> Result<Pubkey, String> {
     Pubkey::from_str(text).map_err(|_| format!("'{text}' is not a base58 public key"))
 }
 
@@ -504,364 +500,7 @@ async fn show_trader<T: Transport>(
 }
 
 /// A market listing in human units (see docs/market.example.toml).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MarketFile {
-    pub name: String,
-    pub primary_oracle: String,
-    pub primary_source: String,
-    pub primary_feed_id: String,
-    pub secondary_oracle: Option<String>,
-    pub secondary_source: Option<String>,
-    pub secondary_feed_id: Option<String>,
-    pub max_staleness_secs: u32,
-    pub max_confidence_bps: u16,
-    pub consensus_band_bps: u16,
-    /// Whole base units.
-    pub depth: String,
-    /// USDC.
-    pub min_price: String,
-    pub max_price: String,
-    /// Percent.
-    pub initial_margin_pct: String,
-    pub maintenance_margin_pct: String,
-    pub initial_imf_factor_ppm: u32,
-    pub maintenance_imf_factor_ppm: u32,
-    pub mark_oracle_band_bps: u16,
-    pub max_oracle_jump_bps: u16,
-    /// Seconds a price outside the jump band must persist to be accepted.
-    pub price_confirmation_secs: u32,
-    /// Samples a Switchboard result must aggregate.
-    pub min_oracle_samples: u8,
-    /// Share of unrealised profit counted toward the initial margin of new
-    /// risk, bps (at most 9,500).
-    pub initial_profit_weight_bps: u16,
-    pub max_slot_move_bps: u16,
-    /// USDC.
-    pub max_open_interest: String,
-    pub max_position_notional: String,
-    pub taker_fee_bps: u16,
-    pub insurance_share_bps: u16,
-    pub pnl_pool_share_bps: u16,
-    pub fee_pool_share_bps: u16,
-    pub funding_period_secs: u32,
-    pub max_funding_rate_bps: u16,
-    pub liquidation_fee_bps: u16,
-    pub liquidator_share_bps: u16,
-    pub max_liquidation_fraction_bps: u16,
-    pub liquidation_buffer_pct: String,
-}
-
-fn source(text: &str) -> Result<OracleSource, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "pyth" => Ok(OracleSource::Pyth),
-        "switchboard" => Ok(OracleSource::Switchboard),
-        other => Err(format!("unknown oracle source '{other}' (pyth or switchboard)")),
-    }
-}
-
-fn feed_id(text: &str) -> Result<[u8; 32], String> {
-    let hex = text.trim_start_matches("0x");
-    if hex.len() != 64 || !hex.is_ascii() {
-        return Err(format!("feed id '{text}' must be 32 bytes of hex"));
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
-            .map_err(|_| format!("feed id '{text}' is not hex"))?;
-    }
-    Ok(out)
-}
-
-/// Converts a market file into the instruction's parameters.
-pub fn market_params(
-    file: &MarketFile,
-    market_index: u16,
-) -> Result<(CreateMarketParams, Pubkey, Option<Pubkey>), String> {
-    if file.name.is_empty() || file.name.len() > 16 {
-        return Err("name must be 1 to 16 bytes".into());
-    }
-    let mut name = [0u8; 16];
-    name[..file.name.len()].copy_from_slice(file.name.as_bytes());
-    // Percentages with up to 4 decimals -> ppm.
-    let ppm = |text: &str| parse_decimal(text, 4).map(|v| v as u32);
-    let params = CreateMarketParams {
-        market_index,
-        name,
-        primary_source: source(&file.primary_source)?,
-        primary_feed_id: feed_id(&file.primary_feed_id)?,
-        secondary_source: file.secondary_source.as_deref().map(source).transpose()?,
-        secondary_feed_id: file.secondary_feed_id.as_deref().map(feed_id).transpose()?.unwrap_or([0; 32]),
-        max_staleness_secs: file.max_staleness_secs,
-        max_confidence_bps: file.max_confidence_bps,
-        consensus_band_bps: file.consensus_band_bps,
-        sqrt_k: parse_decimal(&file.depth, 9)? as u128,
-        min_price: parse_decimal(&file.min_price, 6)?,
-        max_price: parse_decimal(&file.max_price, 6)?,
-        initial_ratio: ppm(&file.initial_margin_pct)?,
-        maintenance_ratio: ppm(&file.maintenance_margin_pct)?,
-        initial_imf_factor: file.initial_imf_factor_ppm,
-        maintenance_imf_factor: file.maintenance_imf_factor_ppm,
-        mark_oracle_band_bps: file.mark_oracle_band_bps,
-        max_oracle_jump_bps: file.max_oracle_jump_bps,
-        price_confirmation_secs: file.price_confirmation_secs,
-        min_oracle_samples: file.min_oracle_samples,
-        initial_profit_weight_bps: file.initial_profit_weight_bps,
-        max_slot_move_bps: file.max_slot_move_bps,
-        max_open_interest: parse_decimal(&file.max_open_interest, 6)?,
-        max_position_notional: parse_decimal(&file.max_position_notional, 6)?,
-        taker_fee_bps: file.taker_fee_bps,
-        insurance_share_bps: file.insurance_share_bps,
-        pnl_pool_share_bps: file.pnl_pool_share_bps,
-        fee_pool_share_bps: file.fee_pool_share_bps,
-        funding_period_secs: file.funding_period_secs,
-        max_funding_rate_bps: file.max_funding_rate_bps,
-        liquidation_fee_bps: file.liquidation_fee_bps,
-        liquidator_share_bps: file.liquidator_share_bps,
-        max_liquidation_fraction_bps: file.max_liquidation_fraction_bps,
-        liquidation_buffer_ratio: ppm(&file.liquidation_buffer_pct)?,
-    };
-    let secondary = file.secondary_oracle.as_deref().map(pubkey).transpose()?;
-    Ok((params, pubkey(&file.primary_oracle)?, secondary))
-}
-
-/// A deploy file: the collateral mint and the markets to list.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeployFile {
-    pub collateral_mint: String,
-    pub guardian: Option<String>,
-    #[serde(default)]
-    pub markets: Vec<MarketFile>,
-}
-
-/// Idempotent deploy: what exists is skipped, what is missing is created,
-/// every step is reported.
-async fn migrate<T: Transport>(
-    t: &mut T,
-    signer: &Keypair,
-    file: &DeployFile,
-    json: bool,
-) -> Result<(), String> {
-    let admin = signer.pubkey();
-    let send = |e: vamm_client::ClientError| e.to_string();
-    let mut steps = Vec::new();
-    let exists = t.account(&ix::exchange_pda()).await.map_err(send)?.is_some();
-    let mint = pubkey(&file.collateral_mint)?;
-    if exists {
-        // Another exchange than this deploy describes is an error, never a
-        // step to skip: listing markets on it would hand them to its admin.
-        let exchange = fetch_exchange(t).await.map_err(send)?;
-        if exchange.admin != admin {
-            return Err(format!(
-                "the exchange exists with admin {}, not the signer {admin}: refusing to migrate it",
-                exchange.admin
-            ));
-        }
-        if exchange.collateral_mint != mint {
-            return Err(format!(
-                "the exchange exists with collateral mint {}, not {mint} from the config: refusing to migrate it",
-                exchange.collateral_mint
-            ));
-        }
-        steps.push(json!({ "step": "initialize_exchange", "done": "skipped: exists" }));
-    } else {
-        let guardian = file.guardian.as_deref().map(pubkey).transpose()?.unwrap_or(admin);
-        t.send(&[ix::initialize_exchange(&admin, &mint, guardian)], &[signer]).await.map_err(send)?;
-        steps.push(json!({ "step": "initialize_exchange", "done": "created" }));
-    }
-    let listed: Vec<String> =
-        fetch_markets(t).await.map_err(send)?.iter().map(|m| decode::market_name(&m.market)).collect();
-    for market in &file.markets {
-        if listed.contains(&market.name) {
-            steps
-                .push(json!({ "step": format!("create_market {}", market.name), "done": "skipped: listed" }));
-            continue;
-        }
-        let index = fetch_exchange(t).await.map_err(send)?.market_count;
-        let (params, primary, secondary) = market_params(market, index)?;
-        t.send(&[ix::create_market(&admin, params, primary, secondary)], &[signer]).await.map_err(send)?;
-        steps.push(json!({ "step": format!("create_market {}", market.name), "done": format!("listed as market {index}") }));
-    }
-    if json {
-        crate::outln!("{}", json!({ "steps": steps }));
-    } else {
-        for step in steps {
-            crate::outln!(
-                "{:<28} {}",
-                step["step"].as_str().unwrap_or(""),
-                step["done"].as_str().unwrap_or("")
-            );
-        }
-    }
-    Ok(())
-}
-
-async fn gov<T: Transport>(
-    t: &mut T,
-    signer: &Keypair,
-    command: GovCommand,
-    json: bool,
-) -> Result<(), String> {
-    let admin = signer.pubkey();
-    let send = |e: vamm_client::ClientError| e.to_string();
-    match command {
-        GovCommand::UpdateParams { market, config } => {
-            let text = std::fs::read_to_string(&config)
-                .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
-            // On-chain units (bps, ppm, quote native); fields left out keep their value.
-            let update: MarketParamsUpdate =
-                toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
-            t.send(&[ix::update_market_params(&admin, &ix::market_pda(market), update)], &[signer])
-                .await
-                .map_err(send)?;
-            print_result(
-                json,
-                json!({ "market": market, "updated": true }),
-                &format!("market {market} parameters updated"),
-            );
-        }
-        GovCommand::SetStatus { market, status } => {
-            let status = match status {
-                Status::Active => MarketStatus::Active,
-                Status::ReduceOnly => MarketStatus::ReduceOnly,
-                Status::Paused => MarketStatus::Paused,
-            };
-            t.send(&[ix::set_market_status(&admin, &ix::market_pda(market), status)], &[signer])
-                .await
-                .map_err(send)?;
-            print_result(
-                json,
-                json!({ "market": market, "status": format!("{status:?}") }),
-                &format!("market {market} is now {status:?}"),
-            );
-        }
-        GovCommand::Settle { market } => {
-            let markets = fetch_markets(t).await.map_err(send)?;
-            let snapshot =
-                markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
-            t.send(&[ix::settle_market(&admin, &snapshot.oracles())], &[signer]).await.map_err(send)?;
-            print_result(
-                json,
-                json!({ "market": market, "settled": true }),
-                &format!("market {market} settled"),
-            );
-        }
-        GovCommand::Repeg { market } => {
-            let markets = fetch_markets(t).await.map_err(send)?;
-            let snapshot =
-                markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
-            let old_peg = snapshot.market.amm.peg;
-            t.send(&[ix::repeg(&admin, &snapshot.oracles())], &[signer]).await.map_err(send)?;
-            let markets = fetch_markets(t).await.map_err(send)?;
-            let new_peg =
-                markets.iter().find(|m| m.index() == market).map(|m| m.market.amm.peg).unwrap_or(old_peg);
-            print_result(
-                json,
-                json!({ "market": market, "old_peg": old_peg, "new_peg": new_peg }),
-                &format!("market {market} re-pegged {} -> {}", usdc(old_peg as i128), usdc(new_peg as i128)),
-            );
-        }
-        GovCommand::Migrate { config } => {
-            let text = std::fs::read_to_string(&config)
-                .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
-            let file: DeployFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
-            migrate(t, signer, &file, json).await?;
-        }
-        GovCommand::Init { mint, guardian } => {
-            let mint = pubkey(&mint)?;
-            let guardian = guardian.as_deref().map(pubkey).transpose()?.unwrap_or(admin);
-            t.send(&[ix::initialize_exchange(&admin, &mint, guardian)], &[signer]).await.map_err(send)?;
-            print_result(
-                json,
-                json!({ "exchange": ix::exchange_pda().to_string() }),
-                &format!("exchange {} initialised", ix::exchange_pda()),
-            );
-        }
-        GovCommand::CreateMarket { config } => {
-            let text = std::fs::read_to_string(&config)
-                .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
-            let file: MarketFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
-            let index = fetch_exchange(t).await.map_err(send)?.market_count;
-            let (params, primary, secondary) = market_params(&file, index)?;
-            t.send(&[ix::create_market(&admin, params, primary, secondary)], &[signer])
-                .await
-                .map_err(send)?;
-            print_result(
-                json,
-                json!({ "market_index": index, "market": ix::market_pda(index).to_string() }),
-                &format!("listed {} as market {index}", file.name),
-            );
-        }
-        GovCommand::ProposeAdmin { new_admin } => {
-            let proposed = pubkey(&new_admin)?;
-            t.send(&[ix::propose_admin(&admin, proposed)], &[signer]).await.map_err(send)?;
-            print_result(
-                json,
-                json!({ "pending_admin": proposed.to_string() }),
-                &format!("{proposed} proposed as admin: it must run `vamm gov accept-admin`"),
-            );
-        }
-        GovCommand::CancelAdmin => {
-            t.send(&[ix::propose_admin(&admin, Pubkey::default())], &[signer]).await.map_err(send)?;
-            print_result(json, json!({ "pending_admin": null }), "admin proposal cancelled");
-        }
-        GovCommand::AcceptAdmin => {
-            t.send(&[ix::accept_admin(&admin)], &[signer]).await.map_err(send)?;
-            print_result(json, json!({ "admin": admin.to_string() }), &format!("{admin} is now the admin"));
-        }
-        GovCommand::SetGuardian { guardian } => {
-            let guardian = pubkey(&guardian)?;
-            t.send(&[ix::set_guardian(&admin, guardian)], &[signer]).await.map_err(send)?;
-            print_result(
-                json,
-                json!({ "guardian": guardian.to_string() }),
-                &format!("guardian set to {guardian}"),
-            );
-        }
-        GovCommand::SetUnstakeCooldown { seconds } => {
-            t.send(&[ix::set_unstake_cooldown(&admin, seconds)], &[signer]).await.map_err(send)?;
-            print_result(
-                json,
-                json!({ "unstake_cooldown_secs": seconds }),
-                &format!("unstake cooldown set to {seconds} s"),
-            );
-        }
-        GovCommand::Show => {
-            let exchange = fetch_exchange(t).await.map_err(send)?;
-            let markets = fetch_markets(t).await.map_err(send)?;
-            let now = t.clock().await.map_err(send)?;
-            let rows: Vec<_> = markets
-                .iter()
-                .map(|m| {
-                    json!({ "index": m.index(), "name": decode::market_name(&m.market),
-                        "mark": m.market.amm.curve().mark_price().ok(), "oracle": m.oracle_price(now).ok(),
-                        "long_base": m.market.amm.base_long, "short_base": m.market.amm.base_short,
-                        "funding_rate_ppb": m.market.funding.last_rate_ppb, "status": m.market.status })
-                })
-                .collect();
-            if json {
-                crate::outln!(
-                    "{}",
-                    json!({ "admin": exchange.admin.to_string(), "insurance_balance": exchange.insurance.balance, "markets": rows })
-                );
-            } else {
-                crate::outln!(
-                    "admin {}  insurance fund {} USDC  markets {}",
-                    exchange.admin,
-                    usdc(exchange.insurance.balance as i128),
-                    exchange.market_count
-                );
-                for row in rows {
-                    crate::outln!("{row}");
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn print_result(json: bool, value: serde_json::Value, text: &str) {
+pub(crate) fn print_result(json: bool, value: serde_json::Value, text: &str) {
     if json {
         crate::outln!("{value}");
     } else {

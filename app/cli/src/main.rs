@@ -4,6 +4,7 @@
 //! saved in FILE between runs; `sandbox` always runs in-process).
 
 mod commands;
+mod gov;
 mod units;
 
 use std::fs::File;
@@ -90,8 +91,7 @@ pub enum Command {
     #[command(subcommand)]
     Trader(TraderCommand),
     /// Governance commands (the admin key signs).
-    #[command(subcommand)]
-    Gov(GovCommand),
+    Gov(GovArgs),
     /// The keeper service.
     #[command(subcommand)]
     Keeper(KeeperCommand),
@@ -283,19 +283,36 @@ pub enum GovCommand {
         #[arg(long)]
         guardian: Option<String>,
     },
-    /// List a market from a TOML file (see docs/market.example.toml).
-    CreateMarket {
-        #[arg(long)]
-        config: PathBuf,
-    },
     /// The deploy step: initialise the exchange and list the markets of a
-    /// deploy file (see migrations/deploy.toml), skipping what exists.
+    /// deploy file (see migrations/deploy.toml) through the timelock. Run it
+    /// again after the delay to execute the listings; what exists is skipped.
     Migrate {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Change a market's parameters from a TOML file of on-chain units
-    /// (any subset of: taker_fee_bps, initial_ratio, maintenance_ratio, ...).
+    /// Queue a change that may raise risk or move value; anyone executes it
+    /// once the timelock delay has passed (`gov execute ID`).
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// The proposals waiting or executable, with when they become
+    /// executable and expire.
+    Queued {
+        /// Also executed, cancelled and expired ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Execute a proposal whose delay has passed (anyone may).
+    Execute { id: u64 },
+    /// Cancel a queued proposal (the admin or the guardian).
+    Cancel { id: u64 },
+    /// Pay a market's protocol fees to the treasury token account (anyone may).
+    WithdrawTreasury {
+        #[arg(long)]
+        market: u16,
+    },
+    /// Change a market's parameters at once, from a TOML file of on-chain
+    /// units (any subset of: taker_fee_bps, initial_ratio, ...). Only
+    /// changes that reduce risk; others go through `gov queue update-params`.
     UpdateParams {
         #[arg(long)]
         market: u16,
@@ -327,10 +344,42 @@ pub enum GovCommand {
     AcceptAdmin,
     /// Replace the guardian (the key that may only pause markets).
     SetGuardian { guardian: String },
-    /// Set the insurance unstake cooldown (seconds, 1 to 30 days).
-    SetUnstakeCooldown { seconds: u32 },
-    /// Show the exchange and its markets.
+    /// Show the exchange, its roles and its markets.
     Show,
+}
+
+#[derive(Args)]
+pub struct GovArgs {
+    /// Print the instructions and the unsigned message (base58 and base64)
+    /// for a multisig to sign, instead of sending them.
+    #[arg(long, global = true)]
+    pub print_only: bool,
+    #[command(subcommand)]
+    pub command: GovCommand,
+}
+
+#[derive(Subcommand)]
+pub enum QueueCommand {
+    /// List a market from a TOML file (see docs/market.example.toml).
+    ListMarket {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Change a market's parameters in any direction (TOML of on-chain units).
+    UpdateParams {
+        #[arg(long)]
+        market: u16,
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// The insurance unstake cooldown (seconds, 1 to 30 days).
+    SetUnstakeCooldown { seconds: u32 },
+    /// The collateral token account protocol fees are paid to.
+    SetTreasury { token_account: String },
+    /// The timelock's delay (seconds, 1 hour to 14 days).
+    SetTimelockDelay { seconds: u32 },
+    /// Hand the admin role to a key directly (no acceptance step).
+    SetAdmin { admin: String },
 }
 
 #[derive(Subcommand)]

@@ -129,9 +129,31 @@ fn governance_and_trader_flows_end_to_end() {
         "100",
     ]);
     let config = market_toml(&local.dir, oracle);
-    let listed = local.ok(&["gov", "create-market", "--config", config.to_str().unwrap()]);
-    assert_eq!(listed["market_index"], 0);
+    // Listing goes through the timelock: queued, refused before the delay,
+    // executed by anyone after it.
+    let queued = local.ok(&["gov", "queue", "list-market", "--config", config.to_str().unwrap()]);
+    assert_eq!((queued["id"].as_u64(), queued["state"].as_str()), (Some(0), Some("waiting")));
+    assert_eq!(queued["seconds_until_executable"], 86_400);
+    let waiting = local.ok(&["gov", "queued"]);
+    assert_eq!(waiting["proposals"].as_array().unwrap().len(), 1);
+    let err = local.fails(&["gov", "execute", "0"]);
+    assert!(err.contains("TimelockNotElapsed"), "{err}");
+    local.ok(&["local", "advance", "86400"]);
+    local.ok(&[
+        "local",
+        "publish-oracle",
+        "--address",
+        oracle,
+        "--source",
+        "pyth",
+        "--feed-id",
+        &"ab".repeat(32),
+        "--price",
+        "100",
+    ]);
+    local.ok(&["gov", "execute", "0"]);
     let exchange = local.ok(&["gov", "show"]);
+    assert_eq!(exchange["timelock_delay_secs"], 86_400);
     assert_eq!(exchange["admin"], local.signer());
     assert_eq!(exchange["markets"][0]["oracle"], 100_000_000);
 
@@ -178,11 +200,35 @@ fn governance_and_trader_flows_end_to_end() {
         "--price",
         "100",
     ]);
-    local.ok(&["gov", "set-unstake-cooldown", "86400"]);
+    // A queued change the guardian or the admin cancels.
+    let queued = local.ok(&["gov", "queue", "set-unstake-cooldown", "86400"]);
+    assert_eq!(queued["id"], 1);
+    local.ok(&["gov", "cancel", "1"]);
+    let all = local.ok(&["gov", "queued", "--all"]);
+    assert_eq!(all["proposals"][1]["state"], "cancelled");
+    assert_eq!(local.ok(&["gov", "queued"])["proposals"].as_array().unwrap().len(), 0);
 
-    // Governance after listing: a fee change, a pause, a resume, a repeg.
+    // Governance after listing: a fee rise only through the timelock (and
+    // printed for a multisig, nothing sent), a fee cut at once, a pause, a
+    // resume, a repeg.
     let params = local.dir.join("params.toml");
     std::fs::write(&params, "taker_fee_bps = 20\nmax_funding_rate_bps = 25\n").unwrap();
+    let err = local.fails(&["gov", "update-params", "--market", "0", "--config", params.to_str().unwrap()]);
+    assert!(err.contains("RequiresTimelock") && err.contains("gov queue update-params"), "{err}");
+    let printed = local.ok(&[
+        "gov",
+        "--print-only",
+        "queue",
+        "update-params",
+        "--market",
+        "0",
+        "--config",
+        params.to_str().unwrap(),
+    ]);
+    assert!(printed["message_base58"].as_str().unwrap().len() > 100, "{printed}");
+    assert_eq!(printed["instructions"][0]["accounts"][0]["signer"], true);
+    assert_eq!(local.ok(&["gov", "queued", "--all"])["proposals"].as_array().unwrap().len(), 2);
+    std::fs::write(&params, "taker_fee_bps = 5\n").unwrap();
     local.ok(&["gov", "update-params", "--market", "0", "--config", params.to_str().unwrap()]);
     local.ok(&["gov", "set-status", "--market", "0", "--status", "paused"]);
     let err = local.fails(&["trader", "open", "--market", "0", "--side", "long", "--base", "1"]);
@@ -286,7 +332,28 @@ fn the_deploy_step_is_idempotent() {
     std::fs::write(&path, config).unwrap();
     let first = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
     assert_eq!(first["steps"][0]["done"], "created");
-    assert_eq!(first["steps"][1]["done"], "listed as market 0");
+    let queued = first["steps"][1]["done"].as_str().unwrap().to_string();
+    assert!(queued.starts_with("queued as proposal 0: executable from"), "{queued}");
+    // Run again within the delay: nothing new is queued.
+    let again = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
+    assert_eq!(again["steps"][0]["done"], "skipped: exists");
+    assert_eq!(again["steps"][1]["done"], queued);
+    // After the delay, with the oracle publishing, the listing executes.
+    local.ok(&["local", "advance", "86400"]);
+    local.ok(&[
+        "local",
+        "publish-oracle",
+        "--address",
+        oracle,
+        "--source",
+        "pyth",
+        "--feed-id",
+        feed,
+        "--price",
+        "150",
+    ]);
+    let listed = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
+    assert_eq!(listed["steps"][1]["done"], "listed as market 0 (proposal 0)");
     let second = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
     assert_eq!(second["steps"][0]["done"], "skipped: exists");
     assert_eq!(second["steps"][1]["done"], "skipped: listed");

@@ -1,8 +1,8 @@
 //! Decoding program accounts from raw account data.
 
-use anchor_lang::Discriminator;
+use anchor_lang::{AccountDeserialize, Discriminator};
 use solana_account::Account;
-use vamm::state::{Exchange, InsuranceStake, Market, TraderAccount};
+use vamm::state::{Exchange, InsuranceStake, Market, Proposal, TraderAccount};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
@@ -54,6 +54,17 @@ pub fn trader_account(account: &Account) -> Result<TraderAccount, DecodeError> {
 }
 pub fn insurance_stake(account: &Account) -> Result<InsuranceStake, DecodeError> {
     decode(account)
+}
+
+/// Reads a governance proposal (a Borsh account).
+pub fn proposal(account: &Account) -> Result<Proposal, DecodeError> {
+    if account.owner != vamm::ID {
+        return Err(DecodeError::WrongOwner);
+    }
+    if account.data.get(..8) != Some(Proposal::DISCRIMINATOR) {
+        return Err(DecodeError::WrongDiscriminator);
+    }
+    Proposal::try_deserialize(&mut account.data.as_slice()).map_err(|_| DecodeError::TooShort)
 }
 
 /// A market's name as text.

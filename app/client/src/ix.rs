@@ -5,6 +5,7 @@ use solana_instruction::{AccountMeta, Instruction};
 use solana_pubkey::Pubkey;
 use vamm::constants::seeds;
 use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
+use vamm::state::GovernanceAction;
 
 pub fn exchange_pda() -> Pubkey {
     Pubkey::find_program_address(&[seeds::EXCHANGE], &vamm::ID).0
@@ -71,22 +72,104 @@ pub fn set_guardian(admin: &Pubkey, guardian: Pubkey) -> Instruction {
     )
 }
 
+pub fn proposal_pda(id: u64) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::PROPOSAL, &id.to_le_bytes()], &vamm::ID).0
+}
+
+/// Queues `action` as proposal `id` (the exchange's `proposal_count`).
+/// `market` is the market of a market action.
+pub fn queue_proposal(admin: &Pubkey, id: u64, action: GovernanceAction) -> Instruction {
+    let market = action.market_index().map(market_pda);
+    build(
+        vamm::accounts::QueueProposal {
+            admin: *admin,
+            exchange: exchange_pda(),
+            proposal: proposal_pda(id),
+            market,
+            system_program: solana_system_interface::program::ID,
+        },
+        vamm::instruction::QueueProposal { action },
+    )
+}
+
+/// Executes proposal `id` holding `action` (any action but a listing, which
+/// `create_market` executes).
+pub fn execute_proposal(executor: &Pubkey, id: u64, action: &GovernanceAction) -> Instruction {
+    let treasury = match action {
+        GovernanceAction::SetTreasury { treasury } => Some(*treasury),
+        _ => None,
+    };
+    build(
+        vamm::accounts::ExecuteProposal {
+            executor: *executor,
+            exchange: exchange_pda(),
+            proposal: proposal_pda(id),
+            market: action.market_index().map(market_pda),
+            treasury,
+        },
+        vamm::instruction::ExecuteProposal {},
+    )
+}
+
+/// The instruction that carries out proposal `id` holding `action`,
+/// whatever its kind.
+pub fn execute(executor: &Pubkey, id: u64, action: &GovernanceAction) -> Instruction {
+    match action {
+        GovernanceAction::ListMarket { params, primary_oracle, secondary_oracle } => {
+            create_market(executor, id, params.clone(), *primary_oracle, *secondary_oracle)
+        }
+        _ => execute_proposal(executor, id, action),
+    }
+}
+
+pub fn cancel_proposal(authority: &Pubkey, id: u64) -> Instruction {
+    build(
+        vamm::accounts::CancelProposal {
+            authority: *authority,
+            exchange: exchange_pda(),
+            proposal: proposal_pda(id),
+        },
+        vamm::instruction::CancelProposal {},
+    )
+}
+
+/// Executes the listing queued as proposal `id`; `payer` pays the market's
+/// rent.
 pub fn create_market(
-    admin: &Pubkey,
+    payer: &Pubkey,
+    id: u64,
     params: CreateMarketParams,
     primary_oracle: Pubkey,
     secondary_oracle: Option<Pubkey>,
 ) -> Instruction {
     build(
         vamm::accounts::CreateMarket {
-            admin: *admin,
+            payer: *payer,
             exchange: exchange_pda(),
+            proposal: proposal_pda(id),
             market: market_pda(params.market_index),
             primary_oracle,
             secondary_oracle,
             system_program: solana_system_interface::program::ID,
         },
         vamm::instruction::CreateMarket { params },
+    )
+}
+
+/// Pays `market`'s protocol fees to the exchange's treasury token account.
+pub fn withdraw_treasury(cranker: &Pubkey, market: &Pubkey, treasury: &Pubkey, mint: &Pubkey) -> Instruction {
+    let exchange = exchange_pda();
+    build(
+        vamm::accounts::WithdrawTreasury {
+            cranker: *cranker,
+            exchange,
+            market: *market,
+            vault: vault_pda(&exchange),
+            treasury: *treasury,
+            collateral_mint: *mint,
+            token_program: spl_token_interface::ID,
+        },
+        vamm::instruction::WithdrawTreasury {},
     )
 }
 
@@ -380,13 +463,6 @@ pub fn unstake(owner: &Pubkey, destination: &Pubkey, mint: &Pubkey, markets: &[P
     );
     ix.accounts.extend(markets.iter().map(|k| AccountMeta::new_readonly(*k, false)));
     ix
-}
-
-pub fn set_unstake_cooldown(admin: &Pubkey, cooldown_secs: u32) -> Instruction {
-    build(
-        vamm::accounts::SetUnstakeCooldown { admin: *admin, exchange: exchange_pda() },
-        vamm::instruction::SetUnstakeCooldown { cooldown_secs },
-    )
 }
 
 pub fn update_market_params(

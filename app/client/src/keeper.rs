@@ -5,8 +5,9 @@
 //! far as its account's margin and its configuration allow, into the curve
 //! otherwise), unwinds what it took over into the curve without pushing
 //! the mark more than a set distance past the oracle, resolves
-//! bankruptcies, pays profit claims from PnL pools that can pay them and
-//! sweeps the insurance fund's fee share. Written once against
+//! bankruptcies, pays profit claims from PnL pools that can pay them,
+//! sweeps the insurance fund's fee share and pays protocol fees to the
+//! treasury. Written once against
 //! [`Transport`]. Every action is idempotent: when two keepers race, the
 //! loser's transaction is refused by the program (`FundingNotDue`,
 //! `NotLiquidatable`, `NoBadDebt`, `ZeroAmount`) and counted, not retried.
@@ -35,7 +36,8 @@ use vamm::state::{MarketStatus, TraderAccount};
 
 #[derive(Clone, Copy, Debug)]
 pub struct KeeperConfig {
-    /// Sweep a market's insurance share once it reaches this, quote native.
+    /// Sweep a market's insurance share, and pay its protocol fees to the
+    /// treasury, once either reaches this, quote native.
     pub sweep_threshold: u64,
     /// Most liquidation steps per account per tick.
     pub max_steps_per_account: usize,
@@ -126,6 +128,8 @@ pub struct KeeperStats {
     /// Profit claims paid from a PnL pool (`settle_pnl`).
     pub claims_settled: u64,
     pub sweeps: u64,
+    /// Protocol fees paid to the treasury token account (`withdraw_treasury`).
+    pub treasury_withdrawals: u64,
     /// Positions closed in settled (delisted) markets.
     pub positions_settled: u64,
     /// Actions another keeper did first (the program refused ours).
@@ -152,6 +156,7 @@ impl KeeperStats {
             bankruptcies_resolved: self.bankruptcies_resolved - before.bankruptcies_resolved,
             claims_settled: self.claims_settled - before.claims_settled,
             sweeps: self.sweeps - before.sweeps,
+            treasury_withdrawals: self.treasury_withdrawals - before.treasury_withdrawals,
             positions_settled: self.positions_settled - before.positions_settled,
             races_lost: self.races_lost - before.races_lost,
             waiting: self.waiting - before.waiting,
@@ -682,6 +687,23 @@ impl Keeper {
                 Err(e) => self.failed("sweep_insurance_fees", &e),
             }
         }
+        // Protocol fees go to the treasury governance set, once it has one.
+        if exchange.treasury == Pubkey::default() {
+            return;
+        }
+        for snapshot in markets.iter().filter(|m| m.market.pools.treasury >= threshold) {
+            let ix = ix::withdraw_treasury(
+                &self.wallet.pubkey(),
+                &snapshot.address,
+                &exchange.treasury,
+                &exchange.collateral_mint,
+            );
+            match self.send(transport, &[ix]).await {
+                Ok(()) => self.stats.treasury_withdrawals += 1,
+                Err(e) if e.is(VammError::ZeroAmount) => self.stats.races_lost += 1,
+                Err(e) => self.failed("withdraw_treasury", &e),
+            }
+        }
     }
 
     /// Sends with retries on transport failures (doubling backoff).
@@ -847,7 +869,7 @@ pub async fn run<T: Transport>(
                 }
                 if keeper.stats.ticks.is_multiple_of(summary_every.max(1)) {
                     let s = keeper.stats;
-                    info!(ticks = s.ticks, funding = s.funding_settled, liquidations = s.liquidations, bankruptcies = s.bankruptcies_resolved, sweeps = s.sweeps, waiting = s.waiting, races_lost = s.races_lost, errors = s.errors, "keeper summary");
+                    info!(ticks = s.ticks, funding = s.funding_settled, liquidations = s.liquidations, bankruptcies = s.bankruptcies_resolved, sweeps = s.sweeps, treasury = s.treasury_withdrawals, waiting = s.waiting, races_lost = s.races_lost, errors = s.errors, "keeper summary");
                 }
             }
         }

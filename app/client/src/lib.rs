@@ -15,6 +15,7 @@
 
 pub mod decode;
 pub mod errors;
+pub mod governance;
 pub mod ix;
 pub mod keeper;
 pub mod oracle_accounts;

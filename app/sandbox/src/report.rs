@@ -139,7 +139,7 @@ impl fmt::Display for Report {
         let k = &self.keeper;
         writeln!(
             f,
-            "keeper               {} ticks, {} funding settlements, {} liquidation steps ({} takeovers, {} into the curve towards the oracle), {} unwinds, {} bankruptcies, {} sweeps, {} errors",
+            "keeper               {} ticks, {} funding settlements, {} liquidation steps ({} takeovers, {} into the curve towards the oracle), {} unwinds, {} bankruptcies, {} sweeps, {} treasury payouts, {} errors",
             k.ticks,
             k.funding_settled,
             k.liquidations,
@@ -148,6 +148,7 @@ impl fmt::Display for Report {
             k.unwinds,
             k.bankruptcies_resolved,
             k.sweeps,
+            k.treasury_withdrawals,
             k.errors
         )?;
         let c = &self.conservation;

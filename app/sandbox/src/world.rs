@@ -10,14 +10,15 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use vamm::constants::timelock;
 use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::math::position::unrealised_pnl;
-use vamm::state::OracleSource;
+use vamm::state::{GovernanceAction, OracleSource};
 use vamm_client::keeper::{Keeper, KeeperConfig};
 use vamm_client::oracle_accounts::price_account;
 use vamm_client::valuation::{fetch_exchange, fetch_markets, fetch_trader, trade_accounts, MarketSnapshot};
-use vamm_client::{ix, ClientError, LocalRuntime, Transport};
+use vamm_client::{governance, ix, ClientError, LocalRuntime, Transport};
 
 /// 2026-01-01T00:00:00Z.
 pub const START_TS: i64 = 1_767_225_600;
@@ -137,7 +138,9 @@ impl World {
             }
         };
 
-        let mut rt = LocalRuntime::start(START_TS).await;
+        // Governance lists the markets through the timelock: the exchange is
+        // deployed one delay before the simulation starts.
+        let mut rt = LocalRuntime::start(START_TS - timelock::DEFAULT_DELAY_SECS as i64).await;
         let admin = keypair(&mut rng);
         rt.fund(&admin.pubkey(), 1_000_000_000_000);
         rt.set_upgrade_authority(Some(&admin.pubkey()));
@@ -146,7 +149,7 @@ impl World {
         rt.send(&[ix::initialize_exchange(&admin.pubkey(), &mint, admin.pubkey())], &[&admin])
             .await
             .map_err(err)?;
-        rt.send(&[ix::set_unstake_cooldown(&admin.pubkey(), 86_400)], &[&admin]).await.map_err(err)?;
+        let treasury = rt.create_token_account(&mint, &admin.pubkey()).await.map_err(err)?;
 
         let mut world = World {
             rt,
@@ -170,10 +173,25 @@ impl World {
             fund_start: 0,
             started,
         };
+        let mut actions = vec![
+            GovernanceAction::SetUnstakeCooldown { cooldown_secs: 86_400 },
+            GovernanceAction::SetTreasury { treasury },
+        ];
         for (index, spec) in specs.iter().enumerate() {
             // List at the path's first price (a CSV may start anywhere).
             let price = world.prices[0][index];
-            world.list_market(&admin, index as u16, spec, price).await?;
+            actions.push(world.listing(index as u16, spec, price));
+        }
+        let mut proposals = Vec::new();
+        for action in actions {
+            proposals.push(governance::queue(&mut world.rt, &admin, action).await.map_err(err)?);
+        }
+        world.rt.set_time(START_TS).await;
+        for index in 0..world.markets.len() {
+            world.publish(index, world.prices[0][index]);
+        }
+        for id in proposals {
+            governance::execute(&mut world.rt, &admin, id).await.map_err(err)?;
         }
         // Insurance stakers.
         for amount in [20_000 * USDC, 5_000 * USDC] {
@@ -225,13 +243,8 @@ impl World {
         Ok(world)
     }
 
-    async fn list_market(
-        &mut self,
-        admin: &Keypair,
-        index: u16,
-        spec: &MarketSpec,
-        price: u64,
-    ) -> Result<(), String> {
+    /// The listing of market `index` at `price`, with new oracle accounts.
+    fn listing(&mut self, index: u16, spec: &MarketSpec, price: u64) -> GovernanceAction {
         let oracle = |rng: &mut Rng, source, tag: u8| {
             let mut feed_id = [tag; 32];
             feed_id[0] = index as u8;
@@ -240,7 +253,6 @@ impl World {
         let primary = oracle(&mut self.rng, spec.primary, 0xA1);
         let secondary = spec.secondary.map(|s| oracle(&mut self.rng, s, 0xB2));
         self.markets.push(SimMarket { name: spec.name.to_string(), primary, secondary });
-        self.publish(index as usize, price);
         let mut name = [0u8; 16];
         name[..spec.name.len()].copy_from_slice(spec.name.as_bytes());
         let params = CreateMarketParams {
@@ -279,8 +291,11 @@ impl World {
             max_liquidation_fraction_bps: 5_000,
             liquidation_buffer_ratio: 10_000,
         };
-        let ix = ix::create_market(&admin.pubkey(), params, primary.address, secondary.map(|s| s.address));
-        self.rt.send(&[ix], &[admin]).await.map_err(err)
+        GovernanceAction::ListMarket {
+            params,
+            primary_oracle: primary.address,
+            secondary_oracle: secondary.map(|s| s.address),
+        }
     }
 
     /// Writes `price` to the market's oracle account(s), as publishers do.

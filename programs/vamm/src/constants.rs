@@ -93,6 +93,21 @@ pub mod seeds {
     pub const MARKET: &[u8] = b"market";
     pub const TRADER: &[u8] = b"trader";
     pub const INSURANCE_STAKE: &[u8] = b"insurance_stake";
+    pub const PROPOSAL: &[u8] = b"proposal";
+}
+
+/// The governance timelock (see `state::governance`).
+pub mod timelock {
+    /// Delay of a new exchange: 24 hours between queueing a change and the
+    /// earliest moment anyone may execute it.
+    pub const DEFAULT_DELAY_SECS: u32 = 24 * 3_600;
+    /// The delay itself is changed only through the timelock, within 1 hour
+    /// to 14 days.
+    pub const MIN_DELAY_SECS: u32 = 3_600;
+    pub const MAX_DELAY_SECS: u32 = 14 * 24 * 3_600;
+    /// A queued change not executed within 7 days of becoming executable
+    /// expires: stale intentions never apply by surprise.
+    pub const EXECUTION_WINDOW_SECS: u32 = 7 * 24 * 3_600;
 }
 
 /// Insurance fund limits.

@@ -171,4 +171,20 @@ pub enum VammError {
     WrongCollateralDecimals,
     #[msg("Signer is not the proposed admin")]
     NotPendingAdmin,
+    #[msg("This change may raise risk or move value: queue it through the timelock")]
+    RequiresTimelock,
+    #[msg("The proposal is not queued (already executed or cancelled)")]
+    ProposalNotQueued,
+    #[msg("The timelock delay has not passed yet")]
+    TimelockNotElapsed,
+    #[msg("The proposal expired: queue it again")]
+    ProposalExpired,
+    #[msg("The proposal is for another action, market or accounts")]
+    ProposalMismatch,
+    #[msg("Timelock delay out of bounds (1 hour to 14 days)")]
+    InvalidTimelockDelay,
+    #[msg("Signer is neither the admin nor the guardian")]
+    NotAdminOrGuardian,
+    #[msg("No treasury token account is set, or this is not it")]
+    WrongTreasury,
 }

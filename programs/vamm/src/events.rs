@@ -4,7 +4,7 @@
 
 use crate::instructions::MarketParamsUpdate;
 use crate::math::amm::Direction;
-use crate::state::MarketStatus;
+use crate::state::{GovernanceAction, MarketStatus};
 use anchor_lang::prelude::*;
 
 #[event]
@@ -259,18 +259,65 @@ pub struct Unstaked {
     pub total_shares_after: u64,
 }
 
-#[event]
-#[derive(Debug, PartialEq)]
-pub struct UnstakeCooldownSet {
-    pub cooldown_secs: u32,
-}
-
+/// A market's parameters changed, at once (`update_market_params`, risk
+/// reducing only) or through the timelock (`proposal` is its id).
 #[event]
 #[derive(Debug, PartialEq)]
 pub struct MarketParamsUpdated {
     pub market_index: u16,
-    /// The fields that changed (the others are `None`).
+    /// The fields set (the others are `None`).
     pub update: MarketParamsUpdate,
+    /// Their values before, the same fields set.
+    pub previous: MarketParamsUpdate,
+    /// The admin, or whoever executed the proposal.
+    pub by: Pubkey,
+    pub proposal: Option<u64>,
+}
+
+/// `queue_proposal`: `action` may be executed by anyone from
+/// `executable_ts` to `expires_ts`; `previous` holds the values it would
+/// replace as they stood when queued (`None` for a listing).
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct ProposalQueued {
+    pub id: u64,
+    pub proposal: Pubkey,
+    pub action: GovernanceAction,
+    pub previous: Option<GovernanceAction>,
+    pub proposer: Pubkey,
+    pub executable_ts: i64,
+    pub expires_ts: i64,
+}
+
+/// A proposal was carried out; `previous` holds the values it replaced.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct ProposalExecuted {
+    pub id: u64,
+    pub action: GovernanceAction,
+    pub previous: Option<GovernanceAction>,
+    pub executor: Pubkey,
+    pub ts: i64,
+}
+
+/// A proposal was cancelled by the admin or the guardian.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct ProposalCancelled {
+    pub id: u64,
+    pub action: GovernanceAction,
+    pub by: Pubkey,
+    pub ts: i64,
+}
+
+/// `withdraw_treasury` moved a market's protocol fees to the treasury
+/// token account, quote native.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct TreasuryWithdrawn {
+    pub market_index: u16,
+    pub treasury: Pubkey,
+    pub amount: u64,
 }
 
 #[event]

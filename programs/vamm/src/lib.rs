@@ -18,7 +18,7 @@ pub mod state;
 pub mod transfers;
 
 use instructions::*;
-use state::MarketStatus;
+use state::{GovernanceAction, MarketStatus};
 
 declare_id!("VAMMq6q1bQ1a9NaZ4sxbNsjdH2h9vmyRhJdwYWm3jx8");
 
@@ -121,8 +121,20 @@ pub mod vamm {
         handle_unstake(ctx)
     }
 
-    pub fn set_unstake_cooldown(ctx: Context<SetUnstakeCooldown>, cooldown_secs: u32) -> Result<()> {
-        handle_set_unstake_cooldown(ctx, cooldown_secs)
+    pub fn queue_proposal(ctx: Context<QueueProposal>, action: GovernanceAction) -> Result<()> {
+        handle_queue_proposal(ctx, action)
+    }
+
+    pub fn execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
+        handle_execute_proposal(ctx)
+    }
+
+    pub fn cancel_proposal(ctx: Context<CancelProposal>) -> Result<()> {
+        handle_cancel_proposal(ctx)
+    }
+
+    pub fn withdraw_treasury(ctx: Context<WithdrawTreasury>) -> Result<()> {
+        handle_withdraw_treasury(ctx)
     }
 
     pub fn update_market_params(ctx: Context<UpdateMarket>, update: MarketParamsUpdate) -> Result<()> {

@@ -3,6 +3,7 @@
 use solana_signer::Signer;
 use vamm::error::VammError;
 use vamm::math::amm::{Direction, TradeSize};
+use vamm::state::GovernanceAction;
 use vamm::state::MarketStatus;
 use vamm_tests::*;
 
@@ -53,10 +54,11 @@ async fn listing_by_anyone_but_the_admin_is_refused() {
             verification: pyth_solana_receiver_sdk::price_update::VerificationLevel::Full,
         },
     );
-    let ix = ix::create_market(&intruder.pubkey(), params, oracle, None);
+    let listing = GovernanceAction::ListMarket { params, primary_oracle: oracle, secondary_oracle: None };
+    let ix = ix::queue_proposal(&intruder.pubkey(), 0, listing);
     assert_refused!(
         env,
-        vec![env.exchange, ix::market_pda(0)],
+        vec![env.exchange, ix::proposal_pda(0), ix::market_pda(0)],
         env.send(&[ix], &[&intruder]).await,
         VammError::NotAdmin
     );
@@ -190,12 +192,14 @@ async fn market_parameters_outside_their_bounds_are_refused() {
         ),
     ];
     for (params, expected) in cases {
-        let before = env.snapshot(&[env.exchange]).await;
+        // Refused when queued or, for bounds that depend on the oracle
+        // price, when executed: either way no market exists.
         match env.add_market_with(params.clone(), 100 * PRICE).await {
             Err(e) => assert_error(Err(e), expected),
             Ok(_) => panic!("accepted {params:?}"),
         }
-        assert_eq!(env.snapshot(&[env.exchange]).await, before);
+        assert_eq!(env.exchange_state().await.market_count, 0);
+        assert!(env.account(&ix::market_pda(0)).await.is_none());
     }
     env.add_market_with(base, 100 * PRICE).await.unwrap();
 }
@@ -264,6 +268,13 @@ async fn market_at_a_pda_that_does_not_match_its_index_is_refused() {
     let mut env = TestEnv::new().await;
     let params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
     let oracle = solana_pubkey::Pubkey::new_unique();
+    let listing = GovernanceAction::ListMarket {
+        params: params.clone(),
+        primary_oracle: oracle,
+        secondary_oracle: None,
+    };
+    let id = env.queue(listing).await.unwrap();
+    env.wait_timelock().await;
     env.write_pyth(
         &oracle,
         PythUpdate {
@@ -274,8 +285,8 @@ async fn market_at_a_pda_that_does_not_match_its_index_is_refused() {
             verification: pyth_solana_receiver_sdk::price_update::VerificationLevel::Full,
         },
     );
-    let mut ix = ix::create_market(&env.admin.pubkey(), params, oracle, None);
-    ix.accounts[2].pubkey = ix::market_pda(1);
+    let mut ix = ix::create_market(&env.admin.pubkey(), id, params, oracle, None);
+    ix.accounts[3].pubkey = ix::market_pda(1);
     let admin = env.admin.insecure_clone();
     let before = env.snapshot(&[env.exchange, ix::market_pda(1)]).await;
     assert_anchor_error(env.send(&[ix], &[&admin]).await, anchor_lang::error::ErrorCode::ConstraintSeeds);

@@ -5,7 +5,7 @@ use solana_signer::Signer;
 use vamm::error::VammError;
 use vamm::instructions::MarketParamsUpdate;
 use vamm::math::amm::{Direction, TradeSize};
-use vamm::state::MarketStatus;
+use vamm::state::{GovernanceAction, MarketStatus};
 use vamm_tests::*;
 
 async fn env_with_guardian() -> (TestEnv, usize, solana_keypair::Keypair) {
@@ -24,11 +24,22 @@ async fn admin_updates_parameters_within_bounds() {
     let (mut env, sol, guardian) = env_with_guardian().await;
     let market = env.markets[sol].address;
     let admin = env.admin.insecure_clone();
+    // Risk-reducing: a higher initial ratio and a lower fee apply at once.
     let update =
-        MarketParamsUpdate { taker_fee_bps: Some(25), initial_ratio: Some(200_000), ..Default::default() };
+        MarketParamsUpdate { taker_fee_bps: Some(5), initial_ratio: Some(200_000), ..Default::default() };
     env.send(&[ix::update_market_params(&admin.pubkey(), &market, update.clone())], &[&admin]).await.unwrap();
     let state = env.market_state(sol).await;
-    assert_eq!((state.fees.taker_fee_bps, state.risk.initial_ratio), (25, 200_000));
+    assert_eq!((state.fees.taker_fee_bps, state.risk.initial_ratio), (5, 200_000));
+    // Raising the fee only goes through the timelock.
+    let raise = MarketParamsUpdate { taker_fee_bps: Some(25), ..Default::default() };
+    assert_refused!(
+        env,
+        vec![market],
+        env.send(&[ix::update_market_params(&admin.pubkey(), &market, raise.clone())], &[&admin]).await,
+        VammError::RequiresTimelock
+    );
+    env.enact(vec![GovernanceAction::UpdateMarketParams { market_index: 0, update: raise }]).await.unwrap();
+    assert_eq!(env.market_state(sol).await.fees.taker_fee_bps, 25);
     // The new fee applies to the next trade.
     let alice = env.trader(10_000 * USDC, 1_000 * USDC).await;
     env.open(&alice, sol, Direction::Long, TradeSize::Base(BASE)).await.unwrap();
@@ -129,7 +140,8 @@ async fn repeg_recentres_on_the_oracle_and_is_paid_by_the_fee_pool() {
         fee_pool_share_bps: Some(5_000),
         ..Default::default()
     };
-    env.send(&[ix::update_market_params(&admin.pubkey(), &oracles.market, rich)], &[&admin]).await.unwrap();
+    let rich = GovernanceAction::UpdateMarketParams { market_index: 0, update: rich };
+    env.enact(vec![rich]).await.unwrap();
     for _ in 0..10 {
         env.open(&trader, sol, Direction::Long, TradeSize::Base(200 * BASE)).await.unwrap();
         env.close(&trader, sol, None).await.unwrap();

@@ -5,6 +5,7 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use vamm::error::VammError;
 use vamm::math::amm::{Direction, TradeSize};
+use vamm::state::GovernanceAction;
 use vamm_tests::*;
 
 const WEEK: i64 = 7 * 24 * 3_600;
@@ -87,27 +88,25 @@ async fn cooldown_is_enforced() {
 async fn governance_bounds_the_cooldown() {
     let mut env = TestEnv::new().await;
     let admin = env.admin.insecure_clone();
-    let watched = vec![env.exchange];
-    assert_refused!(
-        env,
-        watched.clone(),
-        env.send(&[ix::set_unstake_cooldown(&admin.pubkey(), 3_600)], &[&admin]).await,
-        VammError::InvalidMarketParameter
-    );
-    assert_refused!(
-        env,
-        watched.clone(),
-        env.send(&[ix::set_unstake_cooldown(&admin.pubkey(), 31 * 86_400)], &[&admin]).await,
-        VammError::InvalidMarketParameter
-    );
+    let set = |cooldown_secs| GovernanceAction::SetUnstakeCooldown { cooldown_secs };
+    for out_of_bounds in [86_400 - 1, 31 * 86_400] {
+        let ix = ix::queue_proposal(&admin.pubkey(), 0, set(out_of_bounds));
+        assert_refused!(
+            env,
+            vec![env.exchange, ix::proposal_pda(0)],
+            env.send(&[ix], &[&admin]).await,
+            VammError::InvalidMarketParameter
+        );
+    }
     let intruder = env.wallet();
+    let ix = ix::queue_proposal(&intruder.pubkey(), 0, set(86_400));
     assert_refused!(
         env,
-        watched,
-        env.send(&[ix::set_unstake_cooldown(&intruder.pubkey(), 86_400)], &[&intruder]).await,
+        vec![env.exchange, ix::proposal_pda(0)],
+        env.send(&[ix], &[&intruder]).await,
         VammError::NotAdmin
     );
-    env.send(&[ix::set_unstake_cooldown(&admin.pubkey(), 86_400)], &[&admin]).await.unwrap();
+    env.enact(vec![set(86_400)]).await.unwrap();
     assert_eq!(env.exchange_state().await.insurance.unstake_cooldown_secs, 86_400);
 }
 
@@ -239,10 +238,13 @@ async fn an_unstake_window_is_fixed_at_request_time() {
     let mut env = TestEnv::new().await;
     let staker = env.staker(1_000 * USDC, 1_000 * USDC).await;
     let owner = staker.owner.pubkey();
-    let admin = env.admin.insecure_clone();
+    let shorter = env.queue(GovernanceAction::SetUnstakeCooldown { cooldown_secs: 86_400 }).await.unwrap();
+    let longer =
+        env.queue(GovernanceAction::SetUnstakeCooldown { cooldown_secs: 30 * 86_400 }).await.unwrap();
+    env.advance_time(86_400).await;
     env.send(&[ix::request_unstake(&owner, 1_000)], &[&staker.owner]).await.unwrap();
     // A shorter cooldown does not shorten a pending request.
-    env.send(&[ix::set_unstake_cooldown(&admin.pubkey(), 86_400)], &[&admin]).await.unwrap();
+    env.execute(shorter).await.unwrap();
     env.advance_time(2 * 86_400).await;
     let unstake = ix::unstake(&owner, &staker.usdc, &env.mint, &env.all_markets());
     assert_refused!(
@@ -252,7 +254,7 @@ async fn an_unstake_window_is_fixed_at_request_time() {
         VammError::CooldownNotElapsed
     );
     // A longer one does not push it back.
-    env.send(&[ix::set_unstake_cooldown(&admin.pubkey(), 30 * 86_400)], &[&admin]).await.unwrap();
+    env.execute(longer).await.unwrap();
     env.advance_time(WEEK - 2 * 86_400).await;
     env.send(&[unstake], &[&staker.owner]).await.unwrap();
     env.check_invariants().await;

@@ -22,4 +22,5 @@ mod sequences;
 mod solvency;
 mod stress;
 mod takeover;
+mod timelock;
 mod trading;

@@ -25,11 +25,22 @@ fn pyth(env: &TestEnv, market: usize, price: u64) -> PythUpdate {
     }
 }
 
+/// A listing of `params` reading only `oracle`.
+fn listing(params: &vamm::instructions::CreateMarketParams, oracle: Pubkey) -> vamm::state::GovernanceAction {
+    vamm::state::GovernanceAction::ListMarket {
+        params: params.clone(),
+        primary_oracle: oracle,
+        secondary_oracle: None,
+    }
+}
+
 #[tokio::test]
 async fn listing_with_an_oracle_owned_by_another_program_is_refused() {
     let mut env = TestEnv::new().await;
     let params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
     let fake = Pubkey::new_unique();
+    let id = env.queue(listing(&params, fake)).await.unwrap();
+    env.wait_timelock().await;
     let mut account = oracle::pyth_account(&PythUpdate {
         feed_id: params.primary_feed_id,
         price: 100 * PRICE,
@@ -39,7 +50,7 @@ async fn listing_with_an_oracle_owned_by_another_program_is_refused() {
     });
     account.owner = Pubkey::new_unique();
     env.write_account(&fake, account);
-    let ix = ix::create_market(&env.admin.pubkey(), params, fake, None);
+    let ix = ix::create_market(&env.admin.pubkey(), id, params, fake, None);
     let admin = env.admin.insecure_clone();
     assert_refused!(
         env,
@@ -54,6 +65,8 @@ async fn listing_with_another_feed_is_refused() {
     let mut env = TestEnv::new().await;
     let params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Switchboard);
     let other_feed = Pubkey::new_unique();
+    let id = env.queue(listing(&params, other_feed)).await.unwrap();
+    env.wait_timelock().await;
     env.write_switchboard(
         &other_feed,
         SwitchboardUpdate {
@@ -65,7 +78,7 @@ async fn listing_with_another_feed_is_refused() {
             num_samples: 5,
         },
     );
-    let ix = ix::create_market(&env.admin.pubkey(), params, other_feed, None);
+    let ix = ix::create_market(&env.admin.pubkey(), id, params, other_feed, None);
     let admin = env.admin.insecure_clone();
     assert_refused!(
         env,

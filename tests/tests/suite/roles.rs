@@ -5,6 +5,7 @@
 use solana_account::Account;
 use solana_signer::Signer;
 use vamm::error::VammError;
+use vamm::state::GovernanceAction;
 use vamm::state::MarketStatus;
 use vamm_tests::*;
 
@@ -111,10 +112,11 @@ async fn the_admin_hands_over_in_two_steps() {
     assert_eq!((exchange.admin, exchange.pending_admin), (next.pubkey(), solana_pubkey::Pubkey::default()));
 
     // The old admin has lost every power; the new one has them.
-    let ix = ix::set_unstake_cooldown(&old.pubkey(), 86_400);
+    let cooldown = GovernanceAction::SetUnstakeCooldown { cooldown_secs: 86_400 };
+    let ix = ix::queue_proposal(&old.pubkey(), 0, cooldown.clone());
     assert_refused!(env, watched.clone(), env.send(&[ix], &[&old]).await, VammError::NotAdmin);
-    env.send(&[ix::set_unstake_cooldown(&next.pubkey(), 86_400)], &[&next]).await.unwrap();
     env.admin = next;
+    env.enact(vec![cooldown]).await.unwrap();
     let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
     assert_eq!(env.market_state(sol).await.status().unwrap(), MarketStatus::Active);
 }

@@ -4,6 +4,7 @@
 pub mod bankruptcy;
 pub mod claims;
 pub mod funding;
+pub mod governance;
 pub mod insurance;
 pub mod liquidation;
 pub mod price_book;

@@ -32,7 +32,17 @@ pub struct Exchange {
     /// Proposed next admin (`propose_admin`), who must accept; the default
     /// key when no transfer is pending.
     pub pending_admin: Pubkey,
-    pub reserved: [u8; 96],
+    /// Collateral token account protocol fees are paid to by
+    /// `withdraw_treasury` (the default key until governance sets one
+    /// through the timelock).
+    pub treasury: Pubkey,
+    /// Wait between queueing a governance change and its earliest
+    /// execution, seconds (`constants::timelock`).
+    pub timelock_delay_secs: u32,
+    pub padding2: [u8; 4],
+    /// Proposals ever queued; the next proposal's id.
+    pub proposal_count: u64,
+    pub reserved: [u8; 48],
 }
 
 /// The insurance fund's ledger. Its tokens sit in the insurance vault;

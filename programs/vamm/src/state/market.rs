@@ -31,7 +31,7 @@ impl MarketStatus {
 }
 
 /// Which oracle program a configured source reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize, InitSpace)]
 pub enum OracleSource {
     /// Pyth pull oracle `PriceUpdateV2`. Stored as 1.
     Pyth,

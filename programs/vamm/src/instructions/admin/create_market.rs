@@ -1,15 +1,17 @@
 use crate::constants::{bounds, risk_bounds, seeds};
 use crate::error::VammError;
-use crate::events::MarketCreated;
+use crate::events::{MarketCreated, ProposalExecuted};
 use crate::math::amm::Curve;
 use crate::math::safe::SafeMath;
 use crate::oracle::{market_price, OracleClock};
-use crate::state::{Exchange, Market, MarketStatus, OracleConfig, OracleSource};
+use crate::state::{
+    Exchange, GovernanceAction, Market, MarketStatus, OracleConfig, OracleSource, Proposal, ProposalStatus,
+};
 use anchor_lang::prelude::*;
 
 /// Everything governance chooses when listing a market. Units as on
 /// `Market`; bounds in `constants::bounds` and in the README.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq)]
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, InitSpace)]
 pub struct CreateMarketParams {
     /// Must equal the exchange's `market_count`.
     pub market_index: u16,
@@ -70,18 +72,28 @@ pub struct CreateMarketParams {
     pub liquidation_buffer_ratio: u32,
 }
 
-/// Lists a market (admin only). The peg starts at the oracle price, which
-/// must be valid at listing.
+/// Lists a market by executing its queued `ListMarket` proposal: the
+/// parameters and oracle accounts must be exactly those queued, the delay
+/// passed and the proposal not expired. Anyone may call it and pays the
+/// market's rent. The peg starts at the oracle price, which must be valid
+/// now.
 #[derive(Accounts)]
 #[instruction(params: CreateMarketParams)]
 pub struct CreateMarket<'info> {
     #[account(mut)]
-    pub admin: Signer<'info>,
-    #[account(mut, seeds = [seeds::EXCHANGE], bump, has_one = admin @ VammError::NotAdmin)]
+    pub payer: Signer<'info>,
+    #[account(mut, seeds = [seeds::EXCHANGE], bump)]
     pub exchange: AccountLoader<'info, Exchange>,
     #[account(
+        mut,
+        seeds = [seeds::PROPOSAL, &proposal.id.to_le_bytes()],
+        bump = proposal.bump,
+        has_one = exchange @ VammError::ProposalMismatch,
+    )]
+    pub proposal: Box<Account<'info, Proposal>>,
+    #[account(
         init,
-        payer = admin,
+        payer = payer,
         space = Market::SIZE,
         seeds = [seeds::MARKET, &params.market_index.to_le_bytes()],
         bump,
@@ -95,14 +107,32 @@ pub struct CreateMarket<'info> {
 }
 
 pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result<()> {
+    let queued = GovernanceAction::ListMarket {
+        params: params.clone(),
+        primary_oracle: ctx.accounts.primary_oracle.key(),
+        secondary_oracle: ctx.accounts.secondary_oracle.as_ref().map(|a| a.key()),
+    };
+    let proposal = &mut ctx.accounts.proposal;
+    require!(proposal.action == queued, VammError::ProposalMismatch);
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     require!(params.market_index == exchange.market_count, VammError::InvalidMarketParameter);
-    validate_params(&params)?;
+    validate_listing(&params)?;
+    let clock = OracleClock::now()?;
+    let now = clock.unix_ts;
+    proposal.require_executable(now)?;
+    proposal.status = ProposalStatus::Executed;
+    proposal.closed_by = ctx.accounts.payer.key();
+    proposal.closed_ts = now;
+    emit!(ProposalExecuted {
+        id: proposal.id,
+        action: queued,
+        previous: None,
+        executor: ctx.accounts.payer.key(),
+        ts: now,
+    });
 
     let oracle =
         oracle_config(&params, &ctx.accounts.primary_oracle, ctx.accounts.secondary_oracle.as_deref())?;
-    let clock = OracleClock::now()?;
-    let now = clock.unix_ts;
     let price =
         market_price(&oracle, &ctx.accounts.primary_oracle, ctx.accounts.secondary_oracle.as_deref(), clock)?;
     let curve = Curve::new(params.sqrt_k, price.price, params.min_price, params.max_price)?;
@@ -205,7 +235,8 @@ fn oracle_config(
     Ok(config)
 }
 
-fn validate_params(p: &CreateMarketParams) -> Result<()> {
+/// Bounds of a listing's parameters that hold whatever the oracle price.
+pub fn validate_listing(p: &CreateMarketParams) -> Result<()> {
     let name_len = p.name.iter().position(|b| *b == 0).unwrap_or(p.name.len());
     require!(
         name_len > 0

@@ -1,4 +1,4 @@
-use crate::constants::{insurance, seeds, QUOTE_DECIMALS};
+use crate::constants::{insurance, seeds, timelock, QUOTE_DECIMALS};
 use crate::error::VammError;
 use crate::events::ExchangeInitialized;
 use crate::state::Exchange;
@@ -68,6 +68,7 @@ pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, guardian: Pu
     exchange.vault_bump = ctx.bumps.vault;
     exchange.insurance_vault_bump = ctx.bumps.insurance_vault;
     exchange.insurance.unstake_cooldown_secs = insurance::DEFAULT_UNSTAKE_COOLDOWN_SECS;
+    exchange.timelock_delay_secs = timelock::DEFAULT_DELAY_SECS;
     emit!(ExchangeInitialized {
         admin: exchange.admin,
         guardian,

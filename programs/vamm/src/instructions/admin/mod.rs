@@ -1,21 +1,25 @@
 pub mod accept_admin;
+pub mod cancel_proposal;
 pub mod create_market;
+pub mod execute_proposal;
 pub mod initialize_exchange;
 pub mod propose_admin;
+pub mod queue_proposal;
 pub mod repeg;
 pub mod set_guardian;
 pub mod set_market_status;
-pub mod set_unstake_cooldown;
 pub mod settle_market;
 pub mod update_market_params;
 
 pub use accept_admin::*;
+pub use cancel_proposal::*;
 pub use create_market::*;
+pub use execute_proposal::*;
 pub use initialize_exchange::*;
 pub use propose_admin::*;
+pub use queue_proposal::*;
 pub use repeg::*;
 pub use set_guardian::*;
 pub use set_market_status::*;
-pub use set_unstake_cooldown::*;
 pub use settle_market::*;
 pub use update_market_params::*;

@@ -1,13 +1,13 @@
 use crate::constants::seeds;
+use crate::controller::governance::{apply_market_update, first_timelocked_change, market_tunables, merged};
 use crate::error::VammError;
 use crate::events::MarketParamsUpdated;
-use crate::instructions::admin::create_market::Tunables;
 use crate::state::{Exchange, Market};
 use anchor_lang::prelude::*;
 
 /// New values for a market's tunable parameters; `None` keeps the current
 /// value. Units and bounds as in `CreateMarketParams`.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq)]
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq, InitSpace)]
 #[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(deny_unknown_fields))]
 pub struct MarketParamsUpdate {
     pub max_staleness_secs: Option<u32>,
@@ -36,10 +36,12 @@ pub struct MarketParamsUpdate {
     pub liquidation_buffer_ratio: Option<u32>,
 }
 
-/// Changes a market's risk, fee, funding, liquidation and oracle-tolerance
-/// parameters within the listing bounds. Admin only. The whole resulting
-/// set is validated, so no update can leave the market inconsistent (for
-/// example initial below maintenance).
+/// Applies at once a change of a market's parameters that only reduces
+/// risk (see `controller::governance::first_timelocked_change` for which
+/// direction of each parameter that is); anything else is refused with
+/// `RequiresTimelock` and goes through `queue_proposal`. Admin only. The
+/// whole resulting set is validated, so no update can leave the market
+/// inconsistent (for example initial below maintenance).
 #[derive(Accounts)]
 pub struct UpdateMarket<'info> {
     pub admin: Signer<'info>,
@@ -51,96 +53,20 @@ pub struct UpdateMarket<'info> {
 
 pub fn handle_update_market_params(ctx: Context<UpdateMarket>, update: MarketParamsUpdate) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
-    let mut t = tunables(&market);
-    let u = &update;
-    macro_rules! set {
-        ($($field:ident),*) => {$( if let Some(value) = u.$field { t.$field = value; } )*};
+    let current = market_tunables(&market);
+    let next = merged(&current, &update);
+    next.validate()?;
+    if let Some(field) = first_timelocked_change(&current, &next) {
+        msg!("{} may only change through the timelock", field);
+        return err!(VammError::RequiresTimelock);
     }
-    set!(
-        max_staleness_secs,
-        max_confidence_bps,
-        consensus_band_bps,
-        initial_ratio,
-        maintenance_ratio,
-        initial_imf_factor,
-        maintenance_imf_factor,
-        mark_oracle_band_bps,
-        max_oracle_jump_bps,
-        price_confirmation_secs,
-        min_oracle_samples,
-        initial_profit_weight_bps,
-        max_slot_move_bps,
-        max_open_interest,
-        max_position_notional,
-        taker_fee_bps,
-        insurance_share_bps,
-        pnl_pool_share_bps,
-        fee_pool_share_bps,
-        max_funding_rate_bps,
-        liquidation_fee_bps,
-        liquidator_share_bps,
-        max_liquidation_fraction_bps,
-        liquidation_buffer_ratio
-    );
-    t.validate()?;
-    apply(&mut market, &t);
-    emit!(MarketParamsUpdated { market_index: market.market_index, update });
+    let previous = apply_market_update(&mut market, &update)?;
+    emit!(MarketParamsUpdated {
+        market_index: market.market_index,
+        update,
+        previous,
+        by: ctx.accounts.admin.key(),
+        proposal: None,
+    });
     Ok(())
-}
-
-fn tunables(m: &Market) -> Tunables {
-    Tunables {
-        max_staleness_secs: m.oracle.max_staleness_secs,
-        max_confidence_bps: m.oracle.max_confidence_bps,
-        consensus_band_bps: m.oracle.consensus_band_bps,
-        has_secondary: m.oracle.secondary_source != 0,
-        initial_ratio: m.risk.initial_ratio,
-        maintenance_ratio: m.risk.maintenance_ratio,
-        initial_imf_factor: m.risk.initial_imf_factor,
-        maintenance_imf_factor: m.risk.maintenance_imf_factor,
-        mark_oracle_band_bps: m.risk.mark_oracle_band_bps,
-        max_oracle_jump_bps: m.oracle.max_jump_bps,
-        price_confirmation_secs: m.price_guard.confirmation_secs,
-        min_oracle_samples: m.oracle.min_samples,
-        initial_profit_weight_bps: m.stable_price.initial_profit_weight_bps,
-        max_slot_move_bps: m.risk.max_slot_move_bps,
-        max_open_interest: m.risk.max_open_interest,
-        max_position_notional: m.risk.max_position_notional,
-        taker_fee_bps: m.fees.taker_fee_bps,
-        insurance_share_bps: m.fees.insurance_share_bps,
-        pnl_pool_share_bps: m.fees.pnl_pool_share_bps,
-        fee_pool_share_bps: m.fees.fee_pool_share_bps,
-        max_funding_rate_bps: m.funding.max_rate_bps,
-        liquidation_fee_bps: m.liquidation.fee_bps,
-        liquidator_share_bps: m.liquidation.liquidator_share_bps,
-        max_liquidation_fraction_bps: m.liquidation.max_fraction_bps,
-        liquidation_buffer_ratio: m.liquidation.buffer_ratio,
-    }
-}
-
-fn apply(m: &mut Market, t: &Tunables) {
-    m.oracle.max_staleness_secs = t.max_staleness_secs;
-    m.oracle.max_confidence_bps = t.max_confidence_bps;
-    m.oracle.consensus_band_bps = t.consensus_band_bps;
-    m.risk.initial_ratio = t.initial_ratio;
-    m.risk.maintenance_ratio = t.maintenance_ratio;
-    m.risk.initial_imf_factor = t.initial_imf_factor;
-    m.risk.maintenance_imf_factor = t.maintenance_imf_factor;
-    m.risk.mark_oracle_band_bps = t.mark_oracle_band_bps;
-    m.oracle.max_jump_bps = t.max_oracle_jump_bps;
-    m.price_guard.confirmation_secs = t.price_confirmation_secs;
-    m.oracle.min_samples = t.min_oracle_samples;
-    m.stable_price.initial_profit_weight_bps = t.initial_profit_weight_bps;
-    m.risk.max_slot_move_bps = t.max_slot_move_bps;
-    m.risk.max_open_interest = t.max_open_interest;
-    m.risk.max_position_notional = t.max_position_notional;
-    m.fees.taker_fee_bps = t.taker_fee_bps;
-    m.fees.insurance_share_bps = t.insurance_share_bps;
-    m.fees.pnl_pool_share_bps = t.pnl_pool_share_bps;
-    m.fees.fee_pool_share_bps = t.fee_pool_share_bps;
-    m.funding.max_rate_bps = t.max_funding_rate_bps;
-    m.liquidation.fee_bps = t.liquidation_fee_bps;
-    m.liquidation.liquidator_share_bps = t.liquidator_share_bps;
-    m.liquidation.max_fraction_bps = t.max_liquidation_fraction_bps;
-    m.liquidation.buffer_ratio = t.liquidation_buffer_ratio;
 }

@@ -4,6 +4,7 @@ pub mod settle_funding;
 pub mod settle_pnl;
 pub mod sweep_insurance_fees;
 pub mod update_twaps;
+pub mod withdraw_treasury;
 
 pub use liquidate::*;
 pub use resolve_bankruptcy::*;
@@ -11,3 +12,4 @@ pub use settle_funding::*;
 pub use settle_pnl::*;
 pub use sweep_insurance_fees::*;
 pub use update_twaps::*;
+pub use withdraw_treasury::*;

@@ -1,0 +1,254 @@
+//! What governance may change at once and what only through the timelock,
+//! and applying a market parameter update.
+
+use crate::constants::{insurance, timelock};
+use crate::error::VammError;
+use crate::instructions::{validate_listing, MarketParamsUpdate, Tunables};
+use crate::state::{Exchange, GovernanceAction, Market};
+use anchor_lang::prelude::*;
+
+/// Calls `$mac` with every tunable field name (the fields of
+/// `MarketParamsUpdate`, which `Tunables` shares).
+macro_rules! for_each_tunable {
+    ($mac:ident) => {
+        $mac!(
+            max_staleness_secs,
+            max_confidence_bps,
+            consensus_band_bps,
+            initial_ratio,
+            maintenance_ratio,
+            initial_imf_factor,
+            maintenance_imf_factor,
+            mark_oracle_band_bps,
+            max_oracle_jump_bps,
+            price_confirmation_secs,
+            min_oracle_samples,
+            initial_profit_weight_bps,
+            max_slot_move_bps,
+            max_open_interest,
+            max_position_notional,
+            taker_fee_bps,
+            insurance_share_bps,
+            pnl_pool_share_bps,
+            fee_pool_share_bps,
+            max_funding_rate_bps,
+            liquidation_fee_bps,
+            liquidator_share_bps,
+            max_liquidation_fraction_bps,
+            liquidation_buffer_ratio
+        )
+    };
+}
+
+/// `current` with the fields `update` sets replaced.
+pub fn merged(current: &Tunables, update: &MarketParamsUpdate) -> Tunables {
+    let mut next = *current;
+    macro_rules! set {
+        ($($field:ident),*) => {$( if let Some(value) = update.$field { next.$field = value; } )*};
+    }
+    for_each_tunable!(set);
+    next
+}
+
+/// The values `update` would replace: the same fields set, holding what
+/// the market has now (for events that show old and new values).
+pub fn previous_values(current: &Tunables, update: &MarketParamsUpdate) -> MarketParamsUpdate {
+    let mut previous = MarketParamsUpdate::default();
+    macro_rules! set {
+        ($($field:ident),*) => {$( if update.$field.is_some() { previous.$field = Some(current.$field); } )*};
+    }
+    for_each_tunable!(set);
+    previous
+}
+
+/// The first parameter whose change from `old` to `new` may raise risk or
+/// move value, which only the timelock may make; `None` when every change
+/// only reduces risk and may apply at once.
+///
+/// At once: stricter oracle checks (shorter staleness, lower confidence, a
+/// narrower consensus or jump band, more samples), a higher initial ratio
+/// or initial size factor (they only limit new risk), a narrower
+/// mark-oracle band or per-slot move, less unrealised profit backing new
+/// risk, lower caps, and a lower taker fee.
+///
+/// Only through the timelock, in either direction: the maintenance ratio
+/// and its size factor (a rise makes open positions liquidatable at once,
+/// and whoever is ready collects the fees), the confirmation time of held
+/// prices, the fee split, the funding clamp, and everything liquidators
+/// are paid or allowed (fee, share, step size, buffer), since lowering a
+/// keeper's reward can stop liquidations as surely as raising it moves
+/// value to keepers.
+pub fn first_timelocked_change(old: &Tunables, new: &Tunables) -> Option<&'static str> {
+    macro_rules! rule {
+        ($field:ident, lower) => {
+            (stringify!($field), new.$field <= old.$field)
+        };
+        ($field:ident, higher) => {
+            (stringify!($field), new.$field >= old.$field)
+        };
+        ($field:ident, fixed) => {
+            (stringify!($field), new.$field == old.$field)
+        };
+    }
+    let rules = [
+        rule!(max_staleness_secs, lower),
+        rule!(max_confidence_bps, lower),
+        rule!(consensus_band_bps, lower),
+        rule!(initial_ratio, higher),
+        rule!(maintenance_ratio, fixed),
+        rule!(initial_imf_factor, higher),
+        rule!(maintenance_imf_factor, fixed),
+        rule!(mark_oracle_band_bps, lower),
+        rule!(max_oracle_jump_bps, lower),
+        rule!(price_confirmation_secs, fixed),
+        rule!(min_oracle_samples, higher),
+        rule!(initial_profit_weight_bps, lower),
+        rule!(max_slot_move_bps, lower),
+        rule!(max_open_interest, lower),
+        rule!(max_position_notional, lower),
+        rule!(taker_fee_bps, lower),
+        rule!(insurance_share_bps, fixed),
+        rule!(pnl_pool_share_bps, fixed),
+        rule!(fee_pool_share_bps, fixed),
+        rule!(max_funding_rate_bps, fixed),
+        rule!(liquidation_fee_bps, fixed),
+        rule!(liquidator_share_bps, fixed),
+        rule!(max_liquidation_fraction_bps, fixed),
+        rule!(liquidation_buffer_ratio, fixed),
+    ];
+    rules.iter().find(|(_, allowed)| !allowed).map(|(name, _)| *name)
+}
+
+/// A market's tunable parameters as they stand.
+pub fn market_tunables(m: &Market) -> Tunables {
+    Tunables {
+        max_staleness_secs: m.oracle.max_staleness_secs,
+        max_confidence_bps: m.oracle.max_confidence_bps,
+        consensus_band_bps: m.oracle.consensus_band_bps,
+        has_secondary: m.oracle.secondary_source != 0,
+        initial_ratio: m.risk.initial_ratio,
+        maintenance_ratio: m.risk.maintenance_ratio,
+        initial_imf_factor: m.risk.initial_imf_factor,
+        maintenance_imf_factor: m.risk.maintenance_imf_factor,
+        mark_oracle_band_bps: m.risk.mark_oracle_band_bps,
+        max_oracle_jump_bps: m.oracle.max_jump_bps,
+        price_confirmation_secs: m.price_guard.confirmation_secs,
+        min_oracle_samples: m.oracle.min_samples,
+        initial_profit_weight_bps: m.stable_price.initial_profit_weight_bps,
+        max_slot_move_bps: m.risk.max_slot_move_bps,
+        max_open_interest: m.risk.max_open_interest,
+        max_position_notional: m.risk.max_position_notional,
+        taker_fee_bps: m.fees.taker_fee_bps,
+        insurance_share_bps: m.fees.insurance_share_bps,
+        pnl_pool_share_bps: m.fees.pnl_pool_share_bps,
+        fee_pool_share_bps: m.fees.fee_pool_share_bps,
+        max_funding_rate_bps: m.funding.max_rate_bps,
+        liquidation_fee_bps: m.liquidation.fee_bps,
+        liquidator_share_bps: m.liquidation.liquidator_share_bps,
+        max_liquidation_fraction_bps: m.liquidation.max_fraction_bps,
+        liquidation_buffer_ratio: m.liquidation.buffer_ratio,
+    }
+}
+
+/// Validates `update` against the market as it stands and stores it;
+/// returns the values it replaced.
+pub fn apply_market_update(m: &mut Market, update: &MarketParamsUpdate) -> Result<MarketParamsUpdate> {
+    let current = market_tunables(m);
+    let t = merged(&current, update);
+    t.validate()?;
+    m.oracle.max_staleness_secs = t.max_staleness_secs;
+    m.oracle.max_confidence_bps = t.max_confidence_bps;
+    m.oracle.consensus_band_bps = t.consensus_band_bps;
+    m.risk.initial_ratio = t.initial_ratio;
+    m.risk.maintenance_ratio = t.maintenance_ratio;
+    m.risk.initial_imf_factor = t.initial_imf_factor;
+    m.risk.maintenance_imf_factor = t.maintenance_imf_factor;
+    m.risk.mark_oracle_band_bps = t.mark_oracle_band_bps;
+    m.oracle.max_jump_bps = t.max_oracle_jump_bps;
+    m.price_guard.confirmation_secs = t.price_confirmation_secs;
+    m.oracle.min_samples = t.min_oracle_samples;
+    m.stable_price.initial_profit_weight_bps = t.initial_profit_weight_bps;
+    m.risk.max_slot_move_bps = t.max_slot_move_bps;
+    m.risk.max_open_interest = t.max_open_interest;
+    m.risk.max_position_notional = t.max_position_notional;
+    m.fees.taker_fee_bps = t.taker_fee_bps;
+    m.fees.insurance_share_bps = t.insurance_share_bps;
+    m.fees.pnl_pool_share_bps = t.pnl_pool_share_bps;
+    m.fees.fee_pool_share_bps = t.fee_pool_share_bps;
+    m.funding.max_rate_bps = t.max_funding_rate_bps;
+    m.liquidation.fee_bps = t.liquidation_fee_bps;
+    m.liquidation.liquidator_share_bps = t.liquidator_share_bps;
+    m.liquidation.max_fraction_bps = t.max_liquidation_fraction_bps;
+    m.liquidation.buffer_ratio = t.liquidation_buffer_ratio;
+    Ok(previous_values(&current, update))
+}
+
+/// The values `action` replaces as the exchange and market stand (`None`
+/// for a listing, which replaces nothing).
+pub fn previous_action(
+    action: &GovernanceAction,
+    exchange: &Exchange,
+    market: Option<&Market>,
+) -> Result<Option<GovernanceAction>> {
+    Ok(match action {
+        GovernanceAction::ListMarket { .. } => None,
+        GovernanceAction::UpdateMarketParams { market_index, update } => {
+            let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            Some(GovernanceAction::UpdateMarketParams {
+                market_index: *market_index,
+                update: previous_values(&market_tunables(market), update),
+            })
+        }
+        GovernanceAction::SetTimelockDelay { .. } => {
+            Some(GovernanceAction::SetTimelockDelay { delay_secs: exchange.timelock_delay_secs })
+        }
+        GovernanceAction::SetUnstakeCooldown { .. } => Some(GovernanceAction::SetUnstakeCooldown {
+            cooldown_secs: exchange.insurance.unstake_cooldown_secs,
+        }),
+        GovernanceAction::SetTreasury { .. } => {
+            Some(GovernanceAction::SetTreasury { treasury: exchange.treasury })
+        }
+        GovernanceAction::SetAdmin { .. } => Some(GovernanceAction::SetAdmin { admin: exchange.admin }),
+    })
+}
+
+/// Refuses an action whose values are out of bounds as the exchange and
+/// market stand (checked when queued and again when executed).
+pub fn validate_action(
+    action: &GovernanceAction,
+    exchange: &Exchange,
+    market: Option<&Market>,
+) -> Result<()> {
+    match action {
+        GovernanceAction::ListMarket { params, primary_oracle, secondary_oracle } => {
+            validate_listing(params)?;
+            require!(params.market_index >= exchange.market_count, VammError::InvalidMarketParameter);
+            require!(
+                params.secondary_source.is_some() == secondary_oracle.is_some()
+                    && Some(*primary_oracle) != *secondary_oracle,
+                VammError::InvalidOracleConfig
+            );
+        }
+        GovernanceAction::UpdateMarketParams { update, .. } => {
+            let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            merged(&market_tunables(market), update).validate()?;
+        }
+        GovernanceAction::SetTimelockDelay { delay_secs } => require!(
+            (timelock::MIN_DELAY_SECS..=timelock::MAX_DELAY_SECS).contains(delay_secs),
+            VammError::InvalidTimelockDelay
+        ),
+        GovernanceAction::SetUnstakeCooldown { cooldown_secs } => require!(
+            (insurance::MIN_UNSTAKE_COOLDOWN_SECS..=insurance::MAX_UNSTAKE_COOLDOWN_SECS)
+                .contains(cooldown_secs),
+            VammError::InvalidMarketParameter
+        ),
+        GovernanceAction::SetTreasury { treasury } => require!(
+            *treasury != Pubkey::default()
+                && *treasury != exchange.vault
+                && *treasury != exchange.insurance_vault,
+            VammError::WrongTreasury
+        ),
+        GovernanceAction::SetAdmin { admin } => require!(*admin != Pubkey::default(), VammError::NotAdmin),
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+use crate::constants::seeds;
+use crate::controller::governance::{apply_market_update, previous_action, validate_action};
+use crate::error::VammError;
+use crate::events::{MarketParamsUpdated, ProposalExecuted};
+use crate::state::{Exchange, GovernanceAction, Market, Proposal, ProposalStatus};
+use anchor_lang::prelude::*;
+use anchor_spl::token::TokenAccount;
+
+/// Carries out a queued proposal once its delay has passed and before it
+/// expires. Anyone may call it: the change was public for the whole delay.
+/// Listings execute through `create_market` instead, which creates the
+/// market account.
+#[derive(Accounts)]
+pub struct ExecuteProposal<'info> {
+    pub executor: Signer<'info>,
+    #[account(mut, seeds = [seeds::EXCHANGE], bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(
+        mut,
+        seeds = [seeds::PROPOSAL, &proposal.id.to_le_bytes()],
+        bump = proposal.bump,
+        has_one = exchange @ VammError::ProposalMismatch,
+    )]
+    pub proposal: Box<Account<'info, Proposal>>,
+    /// The market of a market action.
+    #[account(mut, constraint = market.load()?.exchange == exchange.key() @ VammError::WrongMarket)]
+    pub market: Option<AccountLoader<'info, Market>>,
+    /// The new treasury of `SetTreasury`: a collateral token account.
+    pub treasury: Option<Account<'info, TokenAccount>>,
+}
+
+pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let executor = ctx.accounts.executor.key();
+    let proposal = &mut ctx.accounts.proposal;
+    proposal.require_executable(now)?;
+    let action = proposal.action.clone();
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    let mut market = match (&ctx.accounts.market, action.market_index()) {
+        (Some(loader), Some(index)) => {
+            let market = loader.load_mut()?;
+            require!(market.market_index == index, VammError::ProposalMismatch);
+            Some(market)
+        }
+        (None, None) => None,
+        _ => return err!(VammError::ProposalMismatch),
+    };
+    validate_action(&action, &exchange, market.as_deref())?;
+    let previous = previous_action(&action, &exchange, market.as_deref())?;
+    match &action {
+        GovernanceAction::ListMarket { .. } => return err!(VammError::ProposalMismatch),
+        GovernanceAction::UpdateMarketParams { market_index, update } => {
+            let market = market.as_deref_mut().ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            let replaced = apply_market_update(market, update)?;
+            emit!(MarketParamsUpdated {
+                market_index: *market_index,
+                update: update.clone(),
+                previous: replaced,
+                by: executor,
+                proposal: Some(proposal.id),
+            });
+        }
+        GovernanceAction::SetTimelockDelay { delay_secs } => exchange.timelock_delay_secs = *delay_secs,
+        GovernanceAction::SetUnstakeCooldown { cooldown_secs } => {
+            exchange.insurance.unstake_cooldown_secs = *cooldown_secs
+        }
+        GovernanceAction::SetTreasury { treasury } => {
+            let account = ctx.accounts.treasury.as_ref().ok_or_else(|| error!(VammError::WrongTreasury))?;
+            require!(
+                account.key() == *treasury && account.mint == exchange.collateral_mint,
+                VammError::WrongTreasury
+            );
+            exchange.treasury = *treasury;
+        }
+        GovernanceAction::SetAdmin { admin } => {
+            exchange.admin = *admin;
+            exchange.pending_admin = Pubkey::default();
+        }
+    }
+    proposal.status = ProposalStatus::Executed;
+    proposal.closed_by = executor;
+    proposal.closed_ts = now;
+    emit!(ProposalExecuted { id: proposal.id, action, previous, executor, ts: now });
+    Ok(())
+}

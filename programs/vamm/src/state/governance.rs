@@ -1,0 +1,90 @@
+//! The governance timelock's queue: one `Proposal` per queued change.
+
+use crate::instructions::{CreateMarketParams, MarketParamsUpdate};
+use anchor_lang::prelude::*;
+
+/// A change governance may only make through the timelock, with its exact
+/// new values. Each is validated when queued and again when executed.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, InitSpace)]
+pub enum GovernanceAction {
+    /// List a market reading these exact oracle accounts; executed by
+    /// `create_market` with the same parameters.
+    ListMarket { params: CreateMarketParams, primary_oracle: Pubkey, secondary_oracle: Option<Pubkey> },
+    /// Change a market's parameters in any direction (the instant
+    /// `update_market_params` only takes changes that reduce risk).
+    UpdateMarketParams { market_index: u16, update: MarketParamsUpdate },
+    /// The timelock's own delay, seconds (`constants::timelock` bounds);
+    /// proposals already queued keep the time they were given.
+    SetTimelockDelay { delay_secs: u32 },
+    /// The insurance fund's unstake cooldown, seconds (1 to 30 days).
+    SetUnstakeCooldown { cooldown_secs: u32 },
+    /// The collateral token account `withdraw_treasury` pays protocol fees to.
+    SetTreasury { treasury: Pubkey },
+    /// Hand the admin role over directly, without the new key's
+    /// acceptance (`propose_admin` / `accept_admin` is the instant path).
+    SetAdmin { admin: Pubkey },
+}
+
+impl GovernanceAction {
+    /// The market the action applies to, which `execute_proposal` and
+    /// `queue_proposal` must be given.
+    pub fn market_index(&self) -> Option<u16> {
+        match self {
+            Self::UpdateMarketParams { market_index, .. } => Some(*market_index),
+            _ => None,
+        }
+    }
+}
+
+/// Where a proposal stands. Stored in `Proposal::status`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum ProposalStatus {
+    /// Waiting for its delay, then executable until it expires.
+    Queued,
+    Executed,
+    Cancelled,
+}
+
+/// A queued governance change, PDA `["proposal", id as u64 LE]`. Kept
+/// after execution or cancellation as the record of what governance did.
+/// Small and written a handful of times, so Borsh rather than zero-copy.
+#[account]
+#[derive(Debug, InitSpace)]
+pub struct Proposal {
+    pub exchange: Pubkey,
+    /// Sequence number (`Exchange::proposal_count` when queued).
+    pub id: u64,
+    /// The admin that queued it.
+    pub proposer: Pubkey,
+    /// Unix seconds.
+    pub queued_ts: i64,
+    /// Earliest execution, unix seconds: queue time plus the delay then in
+    /// force.
+    pub executable_ts: i64,
+    /// Latest execution, unix seconds (`constants::timelock` window).
+    pub expires_ts: i64,
+    pub status: ProposalStatus,
+    /// Who executed or cancelled it (default key while queued).
+    pub closed_by: Pubkey,
+    /// When it was executed or cancelled, unix seconds (0 while queued).
+    pub closed_ts: i64,
+    pub bump: u8,
+    pub action: GovernanceAction,
+}
+
+impl Proposal {
+    pub const SIZE: usize = 8 + Proposal::INIT_SPACE;
+
+    /// Refuses unless the proposal is queued, its delay has passed and it
+    /// has not expired at `now` (unix seconds).
+    pub fn require_executable(&self, now: i64) -> Result<()> {
+        use crate::error::VammError;
+        require!(self.status == ProposalStatus::Queued, VammError::ProposalNotQueued);
+        require!(now >= self.executable_ts, VammError::TimelockNotElapsed);
+        require!(now <= self.expires_ts, VammError::ProposalExpired);
+        Ok(())
+    }
+}
+
+// The largest action is a listing: 8 + 138 bytes of header + 260.
+const _: () = assert!(Proposal::SIZE == 406);

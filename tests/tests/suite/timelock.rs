@@ -1,0 +1,350 @@
+//! The governance timelock: what it queues, when anyone may execute it,
+//! who may cancel it, expiry, the delay itself, direct admin hand-over,
+//! listings only as queued, and the treasury crank.
+
+use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use vamm::constants::timelock;
+use vamm::error::VammError;
+use vamm::instructions::MarketParamsUpdate;
+use vamm::math::amm::{Direction, TradeSize};
+use vamm::state::{GovernanceAction, ProposalStatus};
+use vamm_tests::*;
+
+const DAY: i64 = 86_400;
+
+/// An exchange with a guardian key and one SOL market at 100.
+async fn env_with_guardian() -> (TestEnv, Keypair) {
+    let mut env = TestEnv::bare().await;
+    let guardian = env.wallet();
+    let admin = env.admin.insecure_clone();
+    env.send(&[ix::initialize_exchange(&admin.pubkey(), &env.mint, guardian.pubkey())], &[&admin])
+        .await
+        .unwrap();
+    env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    (env, guardian)
+}
+
+fn fee_rise(taker_fee_bps: u16) -> GovernanceAction {
+    let update = MarketParamsUpdate { taker_fee_bps: Some(taker_fee_bps), ..Default::default() };
+    GovernanceAction::UpdateMarketParams { market_index: 0, update }
+}
+
+#[tokio::test]
+async fn a_queued_change_waits_for_its_delay_then_anyone_executes_it() {
+    let (mut env, _) = env_with_guardian().await;
+    let market = env.markets[0].address;
+    let queued_at = env.now;
+    let id = env.queue(fee_rise(30)).await.unwrap();
+    let proposal = env.proposal(id).await;
+    assert_eq!(proposal.status, ProposalStatus::Queued);
+    assert_eq!(proposal.proposer, env.admin.pubkey());
+    assert_eq!(proposal.executable_ts, queued_at + DAY);
+    assert_eq!(proposal.expires_ts, queued_at + DAY + timelock::EXECUTION_WINDOW_SECS as i64);
+    assert_eq!(proposal.action, fee_rise(30));
+    assert_eq!(env.exchange_state().await.proposal_count, id + 1);
+
+    // A second before the delay: refused, nothing changes.
+    let stranger = env.wallet();
+    env.advance_time(DAY - 1).await;
+    let execute = ix::execute_proposal(&stranger.pubkey(), id, &fee_rise(30));
+    assert_refused!(
+        env,
+        vec![market, ix::proposal_pda(id), env.exchange],
+        env.send(std::slice::from_ref(&execute), &[&stranger]).await,
+        VammError::TimelockNotElapsed
+    );
+    // At the delay, anyone executes it.
+    env.advance_time(1).await;
+    env.send(std::slice::from_ref(&execute), &[&stranger]).await.unwrap();
+    assert_eq!(env.market_state(0).await.fees.taker_fee_bps, 30);
+    let proposal = env.proposal(id).await;
+    assert_eq!(
+        (proposal.status, proposal.closed_by, proposal.closed_ts),
+        (ProposalStatus::Executed, stranger.pubkey(), env.now)
+    );
+    // Once only.
+    env.advance_time(1).await;
+    assert_refused!(
+        env,
+        vec![market, ix::proposal_pda(id)],
+        env.send(&[execute], &[&stranger]).await,
+        VammError::ProposalNotQueued
+    );
+}
+
+#[tokio::test]
+async fn a_proposal_not_executed_within_its_window_expires() {
+    let (mut env, _) = env_with_guardian().await;
+    let id = env.queue(fee_rise(30)).await.unwrap();
+    env.advance_time(DAY + timelock::EXECUTION_WINDOW_SECS as i64 + 1).await;
+    env.refresh_oracles();
+    let admin = env.admin.insecure_clone();
+    let execute = ix::execute_proposal(&admin.pubkey(), id, &fee_rise(30));
+    assert_refused!(
+        env,
+        vec![env.markets[0].address, ix::proposal_pda(id)],
+        env.send(&[execute], &[&admin]).await,
+        VammError::ProposalExpired
+    );
+    // The expired record can be closed by cancelling it.
+    env.send(&[ix::cancel_proposal(&admin.pubkey(), id)], &[&admin]).await.unwrap();
+    assert_eq!(env.proposal(id).await.status, ProposalStatus::Cancelled);
+}
+
+#[tokio::test]
+async fn the_admin_or_the_guardian_cancels_and_nobody_else() {
+    let (mut env, guardian) = env_with_guardian().await;
+    let admin = env.admin.insecure_clone();
+    let first = env.queue(fee_rise(30)).await.unwrap();
+    let second = env.queue(fee_rise(40)).await.unwrap();
+    let stranger = env.wallet();
+    assert_refused!(
+        env,
+        vec![ix::proposal_pda(first)],
+        env.send(&[ix::cancel_proposal(&stranger.pubkey(), first)], &[&stranger]).await,
+        VammError::NotAdminOrGuardian
+    );
+    env.send(&[ix::cancel_proposal(&guardian.pubkey(), first)], &[&guardian]).await.unwrap();
+    env.send(&[ix::cancel_proposal(&admin.pubkey(), second)], &[&admin]).await.unwrap();
+    let proposal = env.proposal(first).await;
+    assert_eq!((proposal.status, proposal.closed_by), (ProposalStatus::Cancelled, guardian.pubkey()));
+    assert_refused!(
+        env,
+        vec![ix::proposal_pda(second)],
+        env.send(&[ix::cancel_proposal(&admin.pubkey(), second)], &[&admin]).await,
+        VammError::ProposalNotQueued
+    );
+    // A cancelled change never applies.
+    env.wait_timelock().await;
+    for id in [first, second] {
+        assert_error(env.execute(id).await, VammError::ProposalNotQueued);
+    }
+    assert_eq!(env.market_state(0).await.fees.taker_fee_bps, 10);
+}
+
+#[tokio::test]
+async fn only_the_admin_queues_and_only_values_within_bounds() {
+    let (mut env, guardian) = env_with_guardian().await;
+    let admin = env.admin.insecure_clone();
+    let next = env.exchange_state().await.proposal_count;
+    let watched = vec![env.exchange, ix::proposal_pda(next)];
+    for signer in [&guardian, &env.wallet()] {
+        let ix = ix::queue_proposal(&signer.pubkey(), next, fee_rise(30));
+        assert_refused!(env, watched.clone(), env.send(&[ix], &[signer]).await, VammError::NotAdmin);
+    }
+    let cases = [
+        (GovernanceAction::SetTimelockDelay { delay_secs: 3_599 }, VammError::InvalidTimelockDelay),
+        (GovernanceAction::SetTimelockDelay { delay_secs: 14 * 86_400 + 1 }, VammError::InvalidTimelockDelay),
+        (GovernanceAction::SetAdmin { admin: Pubkey::default() }, VammError::NotAdmin),
+        (GovernanceAction::SetTreasury { treasury: env.vault }, VammError::WrongTreasury),
+        (GovernanceAction::SetTreasury { treasury: Pubkey::default() }, VammError::WrongTreasury),
+        (fee_rise(101), VammError::InvalidMarketParameter),
+    ];
+    for (action, error) in cases {
+        let ix = ix::queue_proposal(&admin.pubkey(), next, action);
+        assert_refused!(env, watched.clone(), env.send(&[ix], &[&admin]).await, error);
+    }
+    // A market action needs its market, and the right one.
+    let mut ix = ix::queue_proposal(&admin.pubkey(), next, fee_rise(30));
+    ix.accounts[3].pubkey = vamm::ID; // Anchor's "no optional account"
+    assert_refused!(env, watched.clone(), env.send(&[ix], &[&admin]).await, VammError::ProposalMismatch);
+    env.add_market("BTC-PERP", 50_000 * PRICE, Oracles::Pyth).await;
+    let next = env.exchange_state().await.proposal_count;
+    let watched = vec![env.exchange, ix::proposal_pda(next)];
+    let mut ix = ix::queue_proposal(&admin.pubkey(), next, fee_rise(30));
+    ix.accounts[3].pubkey = env.markets[1].address;
+    assert_refused!(env, watched, env.send(&[ix], &[&admin]).await, VammError::ProposalMismatch);
+}
+
+#[tokio::test]
+async fn the_delay_changes_only_through_itself_and_binds_only_later_proposals() {
+    let (mut env, _) = env_with_guardian().await;
+    let start = env.now;
+    let shorten = env.queue(GovernanceAction::SetTimelockDelay { delay_secs: 3_600 }).await.unwrap();
+    let earlier = env.queue(fee_rise(30)).await.unwrap();
+    env.advance_time(DAY).await;
+    env.execute(shorten).await.unwrap();
+    assert_eq!(env.exchange_state().await.timelock_delay_secs, 3_600);
+    // Queued before the change: keeps its day.
+    assert_eq!(env.proposal(earlier).await.executable_ts, start + DAY);
+    // Queued after: an hour.
+    let later = env.queue(fee_rise(40)).await.unwrap();
+    assert_eq!(env.proposal(later).await.executable_ts, env.now + 3_600);
+    env.advance_time(3_600).await;
+    env.refresh_oracles();
+    env.execute(later).await.unwrap();
+    assert_eq!(env.market_state(0).await.fees.taker_fee_bps, 40);
+}
+
+#[tokio::test]
+async fn set_admin_through_the_timelock_hands_over_without_acceptance() {
+    let (mut env, _) = env_with_guardian().await;
+    let old = env.admin.insecure_clone();
+    let next = env.wallet();
+    let pending = env.wallet();
+    env.send(&[ix::propose_admin(&old.pubkey(), pending.pubkey())], &[&old]).await.unwrap();
+    env.enact(vec![GovernanceAction::SetAdmin { admin: next.pubkey() }]).await.unwrap();
+    let exchange = env.exchange_state().await;
+    assert_eq!((exchange.admin, exchange.pending_admin), (next.pubkey(), Pubkey::default()));
+    // The old admin has no power left, and the old proposal is void.
+    let ix = ix::queue_proposal(&old.pubkey(), exchange.proposal_count, fee_rise(30));
+    assert_refused!(env, vec![env.exchange], env.send(&[ix], &[&old]).await, VammError::NotAdmin);
+    let ix = ix::accept_admin(&pending.pubkey());
+    assert_refused!(env, vec![env.exchange], env.send(&[ix], &[&pending]).await, VammError::NotPendingAdmin);
+}
+
+#[tokio::test]
+async fn a_listing_executes_only_exactly_as_queued() {
+    let mut env = TestEnv::new().await;
+    let params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+    let oracle = OracleHandle {
+        address: Pubkey::new_unique(),
+        source: params.primary_source,
+        feed_id: params.primary_feed_id,
+    };
+    let other = OracleHandle { address: Pubkey::new_unique(), ..oracle };
+    let listing = GovernanceAction::ListMarket {
+        params: params.clone(),
+        primary_oracle: oracle.address,
+        secondary_oracle: None,
+    };
+    let id = env.queue(listing.clone()).await.unwrap();
+    env.publish(&oracle, 100 * PRICE);
+    env.publish(&other, 100 * PRICE);
+    let payer = env.wallet();
+    let watched = vec![env.exchange, ix::proposal_pda(id), ix::market_pda(0)];
+    let early = ix::create_market(&payer.pubkey(), id, params.clone(), oracle.address, None);
+    assert_refused!(env, watched.clone(), env.send(&[early], &[&payer]).await, VammError::TimelockNotElapsed);
+    env.wait_timelock().await;
+    let mut renamed = params.clone();
+    renamed.name[0] = b'X';
+    let wrong = [
+        ix::create_market(&payer.pubkey(), id, renamed, oracle.address, None),
+        ix::create_market(&payer.pubkey(), id, params.clone(), other.address, None),
+        ix::execute_proposal(&payer.pubkey(), id, &listing),
+    ];
+    for ix in wrong {
+        assert_refused!(env, watched.clone(), env.send(&[ix], &[&payer]).await, VammError::ProposalMismatch);
+    }
+    // Anyone executes the listing as queued, and pays the market's rent.
+    env.send(&[ix::create_market(&payer.pubkey(), id, params, oracle.address, None)], &[&payer])
+        .await
+        .unwrap();
+    assert_eq!(env.exchange_state().await.market_count, 1);
+    assert_eq!(env.proposal(id).await.status, ProposalStatus::Executed);
+}
+
+#[tokio::test]
+async fn protocol_fees_go_only_to_the_treasury_and_anyone_pays_them_out() {
+    let (mut env, _) = env_with_guardian().await;
+    let trader = env.trader(100_000 * USDC, 50_000 * USDC).await;
+    env.open(&trader, 0, Direction::Long, TradeSize::Base(100 * BASE)).await.unwrap();
+    env.close(&trader, 0, None).await.unwrap();
+    let fees = env.market_state(0).await.pools.treasury;
+    assert!(fees > 0);
+    let cranker = env.wallet();
+    let market = env.markets[0].address;
+    let owner = Pubkey::new_unique();
+    let treasury = env.create_token_account(&env.mint.clone(), &owner).await;
+    // No treasury set yet: nowhere to pay.
+    let early = ix::withdraw_treasury(&cranker.pubkey(), &market, &treasury, &env.mint);
+    assert_refused!(
+        env,
+        vec![market, treasury, env.vault],
+        env.send(&[early], &[&cranker]).await,
+        VammError::WrongTreasury
+    );
+    // A treasury of another mint is refused when executed.
+    let other_mint = env.create_mint(6).await;
+    let foreign = env.create_token_account(&other_mint, &owner).await;
+    let id = env.queue(GovernanceAction::SetTreasury { treasury: foreign }).await.unwrap();
+    env.wait_timelock().await;
+    assert_error(env.execute(id).await, VammError::WrongTreasury);
+    env.enact(vec![GovernanceAction::SetTreasury { treasury }]).await.unwrap();
+    assert_eq!(env.exchange_state().await.treasury, treasury);
+    // Only to that account, by anyone, the whole balance, once.
+    let stranger_account = env.create_token_account(&env.mint.clone(), &cranker.pubkey()).await;
+    let diverted = ix::withdraw_treasury(&cranker.pubkey(), &market, &stranger_account, &env.mint);
+    assert_refused!(
+        env,
+        vec![market, stranger_account, env.vault],
+        env.send(&[diverted], &[&cranker]).await,
+        VammError::WrongTreasury
+    );
+    let withdraw = ix::withdraw_treasury(&cranker.pubkey(), &market, &treasury, &env.mint);
+    env.send(std::slice::from_ref(&withdraw), &[&cranker]).await.unwrap();
+    assert_eq!(env.token_balance(&treasury).await, fees);
+    assert_eq!(env.market_state(0).await.pools.treasury, 0);
+    env.check_invariants().await;
+    env.advance_time(1).await;
+    assert_refused!(
+        env,
+        vec![market, treasury],
+        env.send(&[withdraw], &[&cranker]).await,
+        VammError::ZeroAmount
+    );
+}
+
+#[tokio::test]
+async fn instant_changes_only_reduce_risk() {
+    let (mut env, _) = env_with_guardian().await;
+    let admin = env.admin.insecure_clone();
+    let market = env.markets[0].address;
+    let instant = |update: MarketParamsUpdate| ix::update_market_params(&admin.pubkey(), &market, update);
+    let m = env.market_state(0).await;
+    let risk_raising = [
+        MarketParamsUpdate { maintenance_ratio: Some(m.risk.maintenance_ratio + 1), ..Default::default() },
+        MarketParamsUpdate { initial_ratio: Some(m.risk.initial_ratio - 1), ..Default::default() },
+        MarketParamsUpdate { max_open_interest: Some(m.risk.max_open_interest + 1), ..Default::default() },
+        MarketParamsUpdate {
+            max_position_notional: Some(m.risk.max_position_notional + 1),
+            ..Default::default()
+        },
+        MarketParamsUpdate {
+            price_confirmation_secs: Some(m.price_guard.confirmation_secs + 1),
+            ..Default::default()
+        },
+        MarketParamsUpdate {
+            max_staleness_secs: Some(m.oracle.max_staleness_secs + 1),
+            ..Default::default()
+        },
+        MarketParamsUpdate { taker_fee_bps: Some(m.fees.taker_fee_bps + 1), ..Default::default() },
+        MarketParamsUpdate { liquidation_fee_bps: Some(m.liquidation.fee_bps - 1), ..Default::default() },
+        MarketParamsUpdate {
+            insurance_share_bps: Some(m.fees.insurance_share_bps - 1),
+            ..Default::default()
+        },
+        MarketParamsUpdate { max_funding_rate_bps: Some(m.funding.max_rate_bps - 1), ..Default::default() },
+        // One risk-raising field spoils a reducing update.
+        MarketParamsUpdate {
+            max_open_interest: Some(m.risk.max_open_interest - 1),
+            mark_oracle_band_bps: Some(m.risk.mark_oracle_band_bps + 1),
+            ..Default::default()
+        },
+    ];
+    for update in risk_raising {
+        assert_refused!(
+            env,
+            vec![market],
+            env.send(&[instant(update)], &[&admin]).await,
+            VammError::RequiresTimelock
+        );
+    }
+    let reducing = MarketParamsUpdate {
+        initial_ratio: Some(m.risk.initial_ratio + 10_000),
+        max_open_interest: Some(m.risk.max_open_interest / 2),
+        max_position_notional: Some(m.risk.max_position_notional / 2),
+        max_oracle_jump_bps: Some(m.oracle.max_jump_bps - 100),
+        max_staleness_secs: Some(m.oracle.max_staleness_secs - 1),
+        taker_fee_bps: Some(m.fees.taker_fee_bps - 1),
+        mark_oracle_band_bps: Some(m.risk.mark_oracle_band_bps - 1),
+        ..Default::default()
+    };
+    env.send(&[instant(reducing)], &[&admin]).await.unwrap();
+    let after = env.market_state(0).await;
+    assert_eq!(after.risk.initial_ratio, m.risk.initial_ratio + 10_000);
+    assert_eq!(after.oracle.max_jump_bps, m.oracle.max_jump_bps - 100);
+    assert_eq!(after.fees.taker_fee_bps, m.fees.taker_fee_bps - 1);
+}
