@@ -508,6 +508,9 @@ pub fn default_market_params(index: u16, name: &str, price: u64, oracles: Oracle
         liquidator_share_bps: 5_000,
         max_liquidation_fraction_bps: 5_000,
         liquidation_buffer_ratio: 10_000,
+        // Only the admin repegs unless a test turns the rule on.
+        repeg_gap_bps: 0,
+        repeg_delay_secs: 1_800,
     }
 }
 

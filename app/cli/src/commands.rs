@@ -499,7 +499,6 @@ async fn show_trader<T: Transport>(
     Ok(())
 }
 
-/// A market listing in human units (see docs/market.example.toml).
 pub(crate) fn print_result(json: bool, value: serde_json::Value, text: &str) {
     if json {
         crate::outln!("{value}");

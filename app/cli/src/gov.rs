@@ -18,6 +18,8 @@ use vamm::state::{GovernanceAction, MarketStatus, OracleSource, Proposal, Propos
 use vamm_client::valuation::{fetch_exchange, fetch_markets};
 use vamm_client::{decode, governance, ix, Transport};
 
+/// A market listing in human units (the `[[markets]]` entries of
+/// migrations/deploy.toml).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MarketFile {
@@ -64,6 +66,10 @@ pub struct MarketFile {
     pub liquidator_share_bps: u16,
     pub max_liquidation_fraction_bps: u16,
     pub liquidation_buffer_pct: String,
+    /// Mark-oracle gap after which anyone may repeg, bps (0: admin only).
+    pub repeg_gap_bps: u16,
+    /// How long the gap must last first, seconds.
+    pub repeg_delay_secs: u32,
 }
 
 pub(crate) fn source(text: &str) -> Result<OracleSource, String> {
@@ -134,6 +140,8 @@ pub fn market_params(
         liquidator_share_bps: file.liquidator_share_bps,
         max_liquidation_fraction_bps: file.max_liquidation_fraction_bps,
         liquidation_buffer_ratio: ppm(&file.liquidation_buffer_pct)?,
+        repeg_gap_bps: file.repeg_gap_bps,
+        repeg_delay_secs: file.repeg_delay_secs,
     };
     let secondary = file.secondary_oracle.as_deref().map(pubkey).transpose()?;
     Ok((params, pubkey(&file.primary_oracle)?, secondary))
@@ -354,6 +362,10 @@ pub async fn gov<T: Transport>(t: &mut T, signer: &Keypair, args: GovArgs, json:
                 QueueCommand::UpdateParams { market, config } => GovernanceAction::UpdateMarketParams {
                     market_index: market,
                     update: read_update(&config)?,
+                },
+                QueueCommand::UpdateDepth { market, depth } => GovernanceAction::UpdateDepth {
+                    market_index: market,
+                    sqrt_k: parse_decimal(&depth, 9)? as u128,
                 },
                 QueueCommand::SetUnstakeCooldown { seconds } => {
                     GovernanceAction::SetUnstakeCooldown { cooldown_secs: seconds }

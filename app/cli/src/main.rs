@@ -360,7 +360,7 @@ pub struct GovArgs {
 
 #[derive(Subcommand)]
 pub enum QueueCommand {
-    /// List a market from a TOML file (see docs/market.example.toml).
+    /// List a market from a TOML file (the `[[markets]]` entries of migrations/deploy.toml).
     ListMarket {
         #[arg(long)]
         config: PathBuf,
@@ -371,6 +371,14 @@ pub enum QueueCommand {
         market: u16,
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Change a market's depth sqrt(k), in whole base units (its mark and
+    /// range stay; the fee pool pays the cost for the traders' net position).
+    UpdateDepth {
+        #[arg(long)]
+        market: u16,
+        #[arg(long)]
+        depth: String,
     },
     /// The insurance unstake cooldown (seconds, 1 to 30 days).
     SetUnstakeCooldown { seconds: u32 },

@@ -101,6 +101,8 @@ liquidation_fee_bps = 100
 liquidator_share_bps = 5000
 max_liquidation_fraction_bps = 5000
 liquidation_buffer_pct = "1"
+repeg_gap_bps = 300
+repeg_delay_secs = 1800
 "#,
             feed = "ab".repeat(32)
         ),
@@ -228,6 +230,8 @@ fn governance_and_trader_flows_end_to_end() {
     assert!(printed["message_base58"].as_str().unwrap().len() > 100, "{printed}");
     assert_eq!(printed["instructions"][0]["accounts"][0]["signer"], true);
     assert_eq!(local.ok(&["gov", "queued", "--all"])["proposals"].as_array().unwrap().len(), 2);
+    let depth = local.ok(&["gov", "queue", "update-depth", "--market", "0", "--depth", "20000"]);
+    assert!(depth["action"].as_str().unwrap().contains("sqrt_k: 20000000000000"), "{depth}");
     std::fs::write(&params, "taker_fee_bps = 5\n").unwrap();
     local.ok(&["gov", "update-params", "--market", "0", "--config", params.to_str().unwrap()]);
     local.ok(&["gov", "set-status", "--market", "0", "--status", "paused"]);

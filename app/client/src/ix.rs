@@ -487,10 +487,11 @@ pub fn set_market_status(
     )
 }
 
-pub fn repeg(admin: &Pubkey, m: &MarketOracles) -> Instruction {
+/// The admin's repeg, or anyone's once the market's repeg rule is met.
+pub fn repeg(authority: &Pubkey, m: &MarketOracles) -> Instruction {
     build(
         vamm::accounts::Repeg {
-            admin: *admin,
+            authority: *authority,
             exchange: exchange_pda(),
             market: m.market,
             primary_oracle: m.primary,

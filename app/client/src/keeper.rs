@@ -1,5 +1,6 @@
 //! The keeper service: cranks markets whose oracle price left the jump
 //! band (so a new level is confirmed as soon as the program allows),
+//! re-centres curves whose repeg rule is met (and starts its clock),
 //! settles funding when a period is due, liquidates under-margined
 //! accounts riskiest first (taking positions over at the oracle price as
 //! far as its account's margin and its configuration allow, into the curve
@@ -31,6 +32,7 @@ use vamm::instructions::{ClosePositionParams, LiquidateParams, LiquidationMode};
 use vamm::math::amm::Direction;
 use vamm::math::margin::{progressive_ratio, HealthState};
 use vamm::math::position::notional;
+use vamm::math::price_guard::{band_side, HoldSide};
 use vamm::oracle::OracleClock;
 use vamm::state::{MarketStatus, TraderAccount};
 
@@ -130,6 +132,8 @@ pub struct KeeperStats {
     pub sweeps: u64,
     /// Protocol fees paid to the treasury token account (`withdraw_treasury`).
     pub treasury_withdrawals: u64,
+    /// Curves re-centred under the market's repeg rule.
+    pub repegs: u64,
     /// Positions closed in settled (delisted) markets.
     pub positions_settled: u64,
     /// Actions another keeper did first (the program refused ours).
@@ -157,6 +161,7 @@ impl KeeperStats {
             claims_settled: self.claims_settled - before.claims_settled,
             sweeps: self.sweeps - before.sweeps,
             treasury_withdrawals: self.treasury_withdrawals - before.treasury_withdrawals,
+            repegs: self.repegs - before.repegs,
             positions_settled: self.positions_settled - before.positions_settled,
             races_lost: self.races_lost - before.races_lost,
             waiting: self.waiting - before.waiting,
@@ -204,6 +209,9 @@ impl Keeper {
         if self.crank_held_prices(transport, &markets, now).await {
             markets = fetch_markets(transport).await?;
         }
+        if self.repeg_by_rule(transport, &markets, now).await {
+            markets = fetch_markets(transport).await?;
+        }
         self.settle_funding(transport, &markets, now.unix_ts).await;
         self.liquidate(transport, &markets, now).await?;
         self.unwind(transport, now).await;
@@ -228,6 +236,53 @@ impl Keeper {
     /// the first crank starts the hold, later ones keep observing it, and
     /// the first one after the confirmation time accepts the new level.
     /// Returns whether any crank landed.
+    /// The permissionless repeg: starts a market's gap clock (a TWAP
+    /// update) when its mark is beyond the repeg gap and no update has seen
+    /// it yet, and re-centres the curve once the rule is met. Returns
+    /// whether a curve moved.
+    async fn repeg_by_rule<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        markets: &[MarketSnapshot],
+        clock: OracleClock,
+    ) -> bool {
+        let mut repegged = false;
+        for snapshot in markets {
+            let market = &snapshot.market;
+            let rule = &market.repeg_rule;
+            if rule.gap_bps == 0 || matches!(market.status(), Ok(MarketStatus::Settled)) {
+                continue;
+            }
+            if rule.due_at().is_some_and(|due| clock.unix_ts >= due) {
+                match self.send(transport, &[ix::repeg(&self.wallet.pubkey(), &snapshot.oracles())]).await {
+                    Ok(()) => {
+                        repegged = true;
+                        self.stats.repegs += 1;
+                        info!(market = snapshot.index(), "curve re-centred on the oracle");
+                    }
+                    Err(e) if e.is(VammError::RepegNotDue) || e.is(VammError::RepegCostExceedsFeePool) => {
+                        self.stats.waiting += 1
+                    }
+                    Err(e) => self.failed("repeg", &e),
+                }
+                continue;
+            }
+            let Ok(oracle) = snapshot.oracle_price(clock) else { continue };
+            let Ok(mark) = market.amm.curve().mark_price() else { continue };
+            let beyond = band_side(mark, oracle, rule.gap_bps).is_ok_and(|side| side != HoldSide::None);
+            if beyond && rule.gap_since_ts == 0 {
+                match self
+                    .send(transport, &[ix::update_twaps(&self.wallet.pubkey(), &snapshot.oracles())])
+                    .await
+                {
+                    Ok(()) => info!(market = snapshot.index(), "repeg gap clock started"),
+                    Err(e) => self.failed("update_twaps", &e),
+                }
+            }
+        }
+        repegged
+    }
+
     async fn crank_held_prices<T: Transport>(
         &mut self,
         transport: &mut T,
@@ -869,7 +924,7 @@ pub async fn run<T: Transport>(
                 }
                 if keeper.stats.ticks.is_multiple_of(summary_every.max(1)) {
                     let s = keeper.stats;
-                    info!(ticks = s.ticks, funding = s.funding_settled, liquidations = s.liquidations, bankruptcies = s.bankruptcies_resolved, sweeps = s.sweeps, treasury = s.treasury_withdrawals, waiting = s.waiting, races_lost = s.races_lost, errors = s.errors, "keeper summary");
+                    info!(ticks = s.ticks, funding = s.funding_settled, liquidations = s.liquidations, bankruptcies = s.bankruptcies_resolved, sweeps = s.sweeps, treasury = s.treasury_withdrawals, repegs = s.repegs, waiting = s.waiting, races_lost = s.races_lost, errors = s.errors, "keeper summary");
                 }
             }
         }

@@ -290,6 +290,8 @@ impl World {
             liquidator_share_bps: 5_000,
             max_liquidation_fraction_bps: 5_000,
             liquidation_buffer_ratio: 10_000,
+            repeg_gap_bps: 300,
+            repeg_delay_secs: 1_800,
         };
         GovernanceAction::ListMarket {
             params,

@@ -35,6 +35,12 @@ pub const MAX_SUB_ACCOUNT_ID: u16 = 255;
 
 /// Bounds governance must respect when listing a market.
 pub mod bounds {
+    /// Permissionless repeg: a mark-oracle gap of 0.5% .. 50% (0 turns it
+    /// off) lasting 1 minute .. 7 days.
+    pub const MIN_REPEG_GAP_BPS: u16 = 50;
+    pub const MAX_REPEG_GAP_BPS: u16 = 5_000;
+    pub const MIN_REPEG_DELAY_SECS: u32 = 60;
+    pub const MAX_REPEG_DELAY_SECS: u32 = 7 * 24 * 3_600;
     /// Taker fee: at most 1%.
     pub const MAX_TAKER_FEE_BPS: u16 = 100;
     /// Maintenance margin ratio: 0.5% .. 50% (ppm).

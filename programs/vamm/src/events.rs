@@ -341,6 +341,24 @@ pub struct MarketRepegged {
     /// Quote native paid by the fee pool (negative: the AMM gained).
     pub cost: i64,
     pub fee_pool_after: u64,
+    pub by: Pubkey,
+    /// Whether it ran under the permissionless rule (not the admin).
+    pub by_rule: bool,
+}
+
+/// A depth change (`UpdateDepth` through the timelock) was applied.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct MarketDepthChanged {
+    pub market_index: u16,
+    /// `BASE_PRECISION`.
+    pub old_sqrt_k: u128,
+    pub new_sqrt_k: u128,
+    /// Quote native paid by the fee pool (negative: the AMM gained).
+    pub cost: i64,
+    pub fee_pool_after: u64,
+    /// `PRICE_PRECISION`.
+    pub mark_price: u64,
 }
 
 #[event]

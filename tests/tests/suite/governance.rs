@@ -168,10 +168,86 @@ async fn repeg_recentres_on_the_oracle_and_is_paid_by_the_fee_pool() {
     assert!(paid.abs_diff(expected as u64) <= 1_000, "paid {paid}, expected about {expected}");
     assert_eq!(after.pools.pnl_pool - before.pools.pnl_pool, paid);
     assert!(after.amm.min_price > before.amm.min_price && after.amm.max_price > before.amm.max_price);
-    // Only the admin re-centres.
+    // Without a repeg rule, only the admin re-centres.
+    env.set_price(sol, 110 * PRICE);
     let stranger = env.wallet();
     let ix = ix::repeg(&stranger.pubkey(), &oracles);
-    assert_refused!(env, vec![oracles.market], env.send(&[ix], &[&stranger]).await, VammError::NotAdmin);
+    assert_refused!(env, vec![oracles.market], env.send(&[ix], &[&stranger]).await, VammError::RepegNotDue);
+    env.check_invariants().await;
+}
+
+/// The permissionless repeg: once the mark has stayed more than the gap
+/// (3%) from the oracle at every TWAP update for the delay (30 minutes),
+/// anyone re-centres the curve, the fee pool paying; not a second sooner,
+/// and the clock restarts whenever the gap closes.
+#[tokio::test]
+async fn anyone_repegs_once_the_gap_has_lasted_the_delay() {
+    let mut env = TestEnv::new().await;
+    let mut params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+    params.taker_fee_bps = 100;
+    params.fee_pool_share_bps = 5_000;
+    params.repeg_gap_bps = 300;
+    params.repeg_delay_secs = 1_800;
+    let sol = env.add_market_with(params, 100 * PRICE).await.unwrap();
+    let oracles = env.markets[sol].oracles();
+    let trader = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    let long = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    for _ in 0..10 {
+        env.open(&trader, sol, Direction::Long, TradeSize::Base(200 * BASE)).await.unwrap();
+        env.close(&trader, sol, None).await.unwrap();
+    }
+    env.open(&long, sol, Direction::Long, TradeSize::Base(100 * BASE)).await.unwrap();
+    let stranger = env.wallet();
+    let repeg = ix::repeg(&stranger.pubkey(), &oracles);
+
+    // 2% away: within the gap, no clock.
+    env.advance_time(5).await;
+    env.set_price(sol, 102 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    assert_eq!(env.market_state(sol).await.repeg_rule.gap_since_ts, 0);
+    // 6% away: the clock starts at this update.
+    env.advance_time(5).await;
+    env.set_price(sol, 106 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    let started = env.now;
+    assert_eq!(env.market_state(sol).await.repeg_rule.due_at(), Some(started + 1_800));
+    env.advance_time(1_799).await;
+    env.set_price(sol, 106 * PRICE);
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(std::slice::from_ref(&repeg), &[&stranger]).await,
+        VammError::RepegNotDue
+    );
+    // The gap closes for one update: the clock restarts.
+    env.set_price(sol, 101 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    env.advance_time(1).await;
+    env.set_price(sol, 106 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    let restarted = env.now;
+    assert_eq!(env.market_state(sol).await.repeg_rule.gap_since_ts, restarted);
+    env.advance_time(1_799).await;
+    env.set_price(sol, 106 * PRICE);
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(std::slice::from_ref(&repeg), &[&stranger]).await,
+        VammError::RepegNotDue
+    );
+    // Due: anyone re-centres; the fee pool pays the net long's gain.
+    env.advance_time(1).await;
+    env.set_price(sol, 106 * PRICE);
+    let before = env.market_state(sol).await;
+    env.send(&[repeg], &[&stranger]).await.unwrap();
+    let after = env.market_state(sol).await;
+    assert!(after.amm.curve().mark_price().unwrap().abs_diff(106 * PRICE) <= 5);
+    let paid = before.pools.fee_pool - after.pools.fee_pool;
+    assert!(paid > 0);
+    assert_eq!(after.pools.pnl_pool - before.pools.pnl_pool, paid);
+    assert_eq!(after.repeg_rule.gap_since_ts, 0);
+    // The TWAPs were updated first, at the mark before the repeg.
+    assert_eq!(after.funding.mark_twap_ts, env.now);
     env.check_invariants().await;
 }
 
@@ -242,6 +318,13 @@ async fn a_settled_market_closes_every_position_at_its_settlement_price() {
         vec![oracles.market],
         env.send(&[resume], &[&admin]).await,
         VammError::InvalidStatusTransition
+    );
+    // Its pools are final: the curve no longer moves.
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(&[ix::repeg(&admin.pubkey(), &oracles)], &[&admin]).await,
+        VammError::MarketNotActive
     );
     // Anyone settles any position at 110, with no oracle needed.
     env.advance_time(600).await;

@@ -139,3 +139,28 @@ async fn keeper_closes_positions_left_in_a_delisted_market() {
     assert_eq!((market.amm.base_long, market.amm.base_short), (0, 0));
     env.check_invariants().await;
 }
+
+/// With nobody trading, the keeper starts a market's repeg clock when the
+/// mark is beyond the gap and re-centres the curve once the rule is met.
+#[tokio::test]
+async fn keeper_repegs_a_market_whose_gap_has_lasted() {
+    let mut env = TestEnv::new().await;
+    let mut params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+    params.repeg_gap_bps = 300;
+    params.repeg_delay_secs = 1_800;
+    let sol = env.add_market_with(params, 100 * PRICE).await.unwrap();
+    let mut keeper = keeper(&mut env).await;
+    env.advance_time(5).await;
+    env.set_price(sol, 106 * PRICE);
+    let done = keeper.tick(&mut env.rt).await.unwrap();
+    assert_eq!((done.repegs, done.errors), (0, 0), "{done:?}");
+    let started = env.now;
+    assert_eq!(env.market_state(sol).await.repeg_rule.gap_since_ts, started);
+    env.advance_time(1_800).await;
+    env.set_price(sol, 106 * PRICE);
+    let done = keeper.tick(&mut env.rt).await.unwrap();
+    assert_eq!((done.repegs, done.errors), (1, 0), "{done:?}");
+    let market = env.market_state(sol).await;
+    assert!(market.amm.curve().mark_price().unwrap().abs_diff(106 * PRICE) <= 5);
+    env.check_invariants().await;
+}

@@ -348,3 +348,101 @@ async fn instant_changes_only_reduce_risk() {
     assert_eq!(after.oracle.max_jump_bps, m.oracle.max_jump_bps - 100);
     assert_eq!(after.fees.taker_fee_bps, m.fees.taker_fee_bps - 1);
 }
+
+/// A listing whose fee pool fills quickly (1% fee, half to the pool), with
+/// `round_trips` of 200 SOL and traders net long 100 SOL.
+async fn net_long_market(env: &mut TestEnv, sqrt_k: Option<u128>, round_trips: usize) -> usize {
+    let mut params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+    params.taker_fee_bps = 100;
+    params.fee_pool_share_bps = 5_000;
+    params.sqrt_k = sqrt_k.unwrap_or(params.sqrt_k);
+    let sol = env.add_market_with(params, 100 * PRICE).await.unwrap();
+    let trader = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    let long = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    for _ in 0..round_trips {
+        env.open(&trader, sol, Direction::Long, TradeSize::Base(200 * BASE)).await.unwrap();
+        env.close(&trader, sol, None).await.unwrap();
+    }
+    env.open(&long, sol, Direction::Long, TradeSize::Base(100 * BASE)).await.unwrap();
+    sol
+}
+
+#[tokio::test]
+async fn a_depth_change_keeps_the_mark_and_the_fee_pool_pays_its_exact_cost() {
+    let mut env = TestEnv::new().await;
+    let sol = net_long_market(&mut env, None, 10).await;
+    let before = env.market_state(sol).await;
+    let old_sqrt_k = before.amm.sqrt_k.get();
+    let new_sqrt_k = old_sqrt_k * 2;
+    let deeper = before.amm.curve().with_depth(old_sqrt_k, new_sqrt_k).unwrap();
+    let expected =
+        vamm::math::amm::depth_change_cost(&before.amm.curve(), &deeper, 100 * BASE as i64).unwrap();
+    assert!(expected > 0 && (expected as u64) < before.pools.fee_pool, "{expected}");
+    env.enact(vec![GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: new_sqrt_k }]).await.unwrap();
+    let after = env.market_state(sol).await;
+    assert_eq!(after.amm.sqrt_k.get(), new_sqrt_k);
+    let mark_before = before.amm.curve().mark_price().unwrap();
+    assert!(after.amm.curve().mark_price().unwrap().abs_diff(mark_before) <= 1);
+    assert_eq!((after.amm.min_price, after.amm.max_price), (before.amm.min_price, before.amm.max_price));
+    // Funding accrued on the way (a day passed), so compare the pool moves.
+    let paid = after.pools.pnl_pool - before.pools.pnl_pool;
+    assert_eq!(paid, expected as u64);
+    env.check_invariants().await;
+    // Halving back gains the AMM about as much; the gain stays in the PnL pool.
+    let pools = env.market_state(sol).await.pools;
+    env.enact(vec![GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: old_sqrt_k }]).await.unwrap();
+    let back = env.market_state(sol).await;
+    assert_eq!(back.pools.pnl_pool, pools.pnl_pool);
+    assert!(back.pools.fee_pool <= pools.fee_pool);
+    env.check_invariants().await;
+}
+
+#[tokio::test]
+async fn a_depth_change_the_fee_pool_cannot_pay_or_the_range_cannot_absorb_is_refused() {
+    let mut env = TestEnv::new().await;
+    // 10,000 SOL deep: closing the net 100 SOL moves the price about 1%,
+    // so a hundredfold deepening is worth about 100 USDC to the longs; the
+    // pool holds the fee of one open (50 USDC).
+    let sol = net_long_market(&mut env, Some(10_000 * BASE as u128), 0).await;
+    let m = env.market_state(sol).await;
+    let sqrt_k = m.amm.sqrt_k.get();
+    let market = env.markets[sol].address;
+    // A hundredfold deepening costs more than the pool holds.
+    let id =
+        env.queue(GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: sqrt_k * 100 }).await.unwrap();
+    env.wait_timelock().await;
+    let admin = env.admin.insecure_clone();
+    let action = env.proposal(id).await.action;
+    let ix = ix::execute_proposal(&admin.pubkey(), id, &action);
+    assert_refused!(
+        env,
+        vec![market, ix::proposal_pda(id)],
+        env.send(&[ix], &[&admin]).await,
+        VammError::DepthCostExceedsFeePool
+    );
+    // So thin the net long could not close within the range.
+    let thin = sqrt_k / 10_000;
+    let id = env.queue(GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: thin }).await.unwrap();
+    env.wait_timelock().await;
+    let action = env.proposal(id).await.action;
+    let ix = ix::execute_proposal(&admin.pubkey(), id, &action);
+    assert_refused!(
+        env,
+        vec![market, ix::proposal_pda(id)],
+        env.send(&[ix], &[&admin]).await,
+        VammError::AmmRangeExceeded
+    );
+    // Outside the listing bounds: refused when queued.
+    let next = env.exchange_state().await.proposal_count;
+    let ix = ix::queue_proposal(
+        &admin.pubkey(),
+        next,
+        GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: 1 },
+    );
+    assert_refused!(
+        env,
+        vec![env.exchange, ix::proposal_pda(next)],
+        env.send(&[ix], &[&admin]).await,
+        VammError::InvalidMarketParameter
+    );
+}

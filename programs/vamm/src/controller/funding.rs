@@ -4,6 +4,7 @@
 
 use crate::error::VammError;
 use crate::math::funding::{accrue, period_payment, update_twap, AccrualInput, FundingOutcome};
+use crate::math::price_guard::{band_side, HoldSide};
 use crate::math::safe::SafeMath;
 use crate::state::Market;
 use anchor_lang::prelude::*;
@@ -21,6 +22,14 @@ pub fn update_twaps(market: &mut Market, now_ts: i64, oracle_price: Option<u64>)
         funding.oracle_twap =
             update_twap(funding.oracle_twap, funding.oracle_twap_ts, price, now_ts, window)?;
         funding.oracle_twap_ts = now_ts;
+        // The permissionless repeg's clock: when the mark left the gap.
+        let rule = &mut market.repeg_rule;
+        let beyond = rule.gap_bps != 0 && band_side(mark, price, rule.gap_bps)? != HoldSide::None;
+        if !beyond {
+            rule.gap_since_ts = 0;
+        } else if rule.gap_since_ts == 0 {
+            rule.gap_since_ts = now_ts;
+        }
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! What governance may change at once and what only through the timelock,
 //! and applying a market parameter update.
 
-use crate::constants::{insurance, timelock};
+use crate::constants::{bounds, insurance, timelock};
 use crate::error::VammError;
 use crate::instructions::{validate_listing, MarketParamsUpdate, Tunables};
 use crate::state::{Exchange, GovernanceAction, Market};
@@ -35,7 +35,9 @@ macro_rules! for_each_tunable {
             liquidation_fee_bps,
             liquidator_share_bps,
             max_liquidation_fraction_bps,
-            liquidation_buffer_ratio
+            liquidation_buffer_ratio,
+            repeg_gap_bps,
+            repeg_delay_secs
         )
     };
 }
@@ -74,7 +76,8 @@ pub fn previous_values(current: &Tunables, update: &MarketParamsUpdate) -> Marke
 /// Only through the timelock, in either direction: the maintenance ratio
 /// and its size factor (a rise makes open positions liquidatable at once,
 /// and whoever is ready collects the fees), the confirmation time of held
-/// prices, the fee split, the funding clamp, and everything liquidators
+/// prices, the fee split, the funding clamp, the permissionless repeg's
+/// gap and delay (each repeg is paid by the fee pool), and everything liquidators
 /// are paid or allowed (fee, share, step size, buffer), since lowering a
 /// keeper's reward can stop liquidations as surely as raising it moves
 /// value to keepers.
@@ -115,6 +118,8 @@ pub fn first_timelocked_change(old: &Tunables, new: &Tunables) -> Option<&'stati
         rule!(liquidator_share_bps, fixed),
         rule!(max_liquidation_fraction_bps, fixed),
         rule!(liquidation_buffer_ratio, fixed),
+        rule!(repeg_gap_bps, fixed),
+        rule!(repeg_delay_secs, fixed),
     ];
     rules.iter().find(|(_, allowed)| !allowed).map(|(name, _)| *name)
 }
@@ -147,6 +152,8 @@ pub fn market_tunables(m: &Market) -> Tunables {
         liquidator_share_bps: m.liquidation.liquidator_share_bps,
         max_liquidation_fraction_bps: m.liquidation.max_fraction_bps,
         liquidation_buffer_ratio: m.liquidation.buffer_ratio,
+        repeg_gap_bps: m.repeg_rule.gap_bps,
+        repeg_delay_secs: m.repeg_rule.delay_secs,
     }
 }
 
@@ -180,6 +187,8 @@ pub fn apply_market_update(m: &mut Market, update: &MarketParamsUpdate) -> Resul
     m.liquidation.liquidator_share_bps = t.liquidator_share_bps;
     m.liquidation.max_fraction_bps = t.max_liquidation_fraction_bps;
     m.liquidation.buffer_ratio = t.liquidation_buffer_ratio;
+    m.repeg_rule.gap_bps = t.repeg_gap_bps;
+    m.repeg_rule.delay_secs = t.repeg_delay_secs;
     Ok(previous_values(&current, update))
 }
 
@@ -197,6 +206,13 @@ pub fn previous_action(
             Some(GovernanceAction::UpdateMarketParams {
                 market_index: *market_index,
                 update: previous_values(&market_tunables(market), update),
+            })
+        }
+        GovernanceAction::UpdateDepth { market_index, .. } => {
+            let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            Some(GovernanceAction::UpdateDepth {
+                market_index: *market_index,
+                sqrt_k: market.amm.sqrt_k.get(),
             })
         }
         GovernanceAction::SetTimelockDelay { .. } => {
@@ -233,6 +249,13 @@ pub fn validate_action(
             let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
             merged(&market_tunables(market), update).validate()?;
         }
+        GovernanceAction::UpdateDepth { sqrt_k, .. } => {
+            require!(market.is_some(), VammError::ProposalMismatch);
+            require!(
+                (bounds::MIN_SQRT_K..=bounds::MAX_SQRT_K).contains(sqrt_k),
+                VammError::InvalidMarketParameter
+            );
+        }
         GovernanceAction::SetTimelockDelay { delay_secs } => require!(
             (timelock::MIN_DELAY_SECS..=timelock::MAX_DELAY_SECS).contains(delay_secs),
             VammError::InvalidTimelockDelay
@@ -251,4 +274,86 @@ pub fn validate_action(
         GovernanceAction::SetAdmin { admin } => require!(*admin != Pubkey::default(), VammError::NotAdmin),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tunables() -> Tunables {
+        Tunables {
+            max_staleness_secs: 60,
+            max_confidence_bps: 100,
+            consensus_band_bps: 100,
+            has_secondary: false,
+            initial_ratio: 100_000,
+            maintenance_ratio: 50_000,
+            initial_imf_factor: 100,
+            maintenance_imf_factor: 50,
+            mark_oracle_band_bps: 1_000,
+            max_oracle_jump_bps: 3_000,
+            price_confirmation_secs: 60,
+            min_oracle_samples: 3,
+            initial_profit_weight_bps: 5_000,
+            max_slot_move_bps: 1_000,
+            max_open_interest: 1_000_000_000_000,
+            max_position_notional: 100_000_000_000,
+            taker_fee_bps: 10,
+            insurance_share_bps: 3_000,
+            pnl_pool_share_bps: 3_000,
+            fee_pool_share_bps: 2_000,
+            max_funding_rate_bps: 100,
+            liquidation_fee_bps: 100,
+            liquidator_share_bps: 5_000,
+            max_liquidation_fraction_bps: 5_000,
+            liquidation_buffer_ratio: 10_000,
+            repeg_gap_bps: 300,
+            repeg_delay_secs: 1_800,
+        }
+    }
+
+    #[test]
+    fn the_event_shows_the_replaced_values_of_exactly_the_fields_set() {
+        let current = tunables();
+        let update =
+            MarketParamsUpdate { taker_fee_bps: Some(25), max_open_interest: Some(5), ..Default::default() };
+        let previous = previous_values(&current, &update);
+        assert_eq!(
+            previous,
+            MarketParamsUpdate {
+                taker_fee_bps: Some(10),
+                max_open_interest: Some(1_000_000_000_000),
+                ..Default::default()
+            }
+        );
+        let next = merged(&current, &update);
+        assert_eq!((next.taker_fee_bps, next.max_open_interest, next.initial_ratio), (25, 5, 100_000));
+    }
+
+    #[test]
+    fn only_risk_reducing_moves_apply_at_once() {
+        let old = tunables();
+        let at_once = |f: fn(&mut Tunables)| {
+            let mut new = old;
+            f(&mut new);
+            first_timelocked_change(&old, &new)
+        };
+        assert_eq!(at_once(|_| {}), None);
+        assert_eq!(at_once(|t| t.initial_ratio += 1), None);
+        assert_eq!(at_once(|t| t.max_open_interest -= 1), None);
+        assert_eq!(at_once(|t| t.max_oracle_jump_bps -= 1), None);
+        assert_eq!(at_once(|t| t.taker_fee_bps -= 1), None);
+        assert_eq!(at_once(|t| t.min_oracle_samples += 1), None);
+        assert_eq!(at_once(|t| t.initial_ratio -= 1), Some("initial_ratio"));
+        assert_eq!(at_once(|t| t.maintenance_ratio += 1), Some("maintenance_ratio"));
+        assert_eq!(at_once(|t| t.maintenance_ratio -= 1), Some("maintenance_ratio"));
+        assert_eq!(at_once(|t| t.max_open_interest += 1), Some("max_open_interest"));
+        assert_eq!(at_once(|t| t.taker_fee_bps += 1), Some("taker_fee_bps"));
+        assert_eq!(at_once(|t| t.liquidation_fee_bps -= 1), Some("liquidation_fee_bps"));
+        assert_eq!(at_once(|t| t.liquidator_share_bps -= 1), Some("liquidator_share_bps"));
+        assert_eq!(at_once(|t| t.fee_pool_share_bps -= 1), Some("fee_pool_share_bps"));
+        assert_eq!(at_once(|t| t.price_confirmation_secs -= 1), Some("price_confirmation_secs"));
+        assert_eq!(at_once(|t| t.repeg_gap_bps -= 1), Some("repeg_gap_bps"));
+        assert_eq!(at_once(|t| t.max_staleness_secs += 1), Some("max_staleness_secs"));
+    }
 }

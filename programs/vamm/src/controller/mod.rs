@@ -3,6 +3,7 @@
 
 pub mod bankruptcy;
 pub mod claims;
+pub mod curve;
 pub mod funding;
 pub mod governance;
 pub mod insurance;

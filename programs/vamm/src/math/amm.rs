@@ -244,12 +244,11 @@ pub fn average_price(base: u64, quote: u64) -> Result<u64> {
     to_u64(mul_div_u128(quote as u128, BASE_PRECISION as u128, base as u128, false)?)
 }
 
-/// What moving the peg to `new_peg` costs the AMM, quote native (negative:
-/// the AMM gains). Traders net `traders_net_base` (`BASE_PRECISION`, signed)
-/// would close against the curve for `(Y - Y_close)` units of Y, each worth
-/// `peg`; the cost is that amount times the change of peg, rounded up.
-pub fn repeg_cost(curve: &Curve, traders_net_base: i64, new_peg: u64) -> Result<i64> {
-    if traders_net_base == 0 || new_peg == curve.peg {
+/// Units of Y (each worth `peg`) that traders net `traders_net_base`
+/// (`BASE_PRECISION`, signed) receive by closing against `curve` (negative:
+/// they pay); rounded in the traders' favour when `favour_traders`.
+fn closing_units(curve: &Curve, traders_net_base: i64, favour_traders: bool) -> Result<i128> {
+    if traders_net_base == 0 {
         return Ok(0);
     }
     let x_close = if traders_net_base > 0 {
@@ -258,15 +257,74 @@ pub fn repeg_cost(curve: &Curve, traders_net_base: i64, new_peg: u64) -> Result<
         curve.base_reserve.safe_sub(traders_net_base.unsigned_abs() as u128)?
     };
     require!(x_close > 0, VammError::AmmRangeExceeded);
-    let y_close = u256_to_u128(div_ceil_u256(curve.k()?, U256::from(x_close))?)?;
-    // Units of Y traders receive on closing (negative: they pay).
-    let units = curve.quote_reserve as i128 - y_close as i128;
-    let peg_change = new_peg as i128 - curve.peg as i128;
-    let scaled = units.safe_mul(peg_change)?;
+    let k = curve.k()?;
+    let y_close = if favour_traders {
+        u256_to_u128(k.safe_div(U256::from(x_close))?)?
+    } else {
+        u256_to_u128(div_ceil_u256(k, U256::from(x_close))?)?
+    };
+    Ok(curve.quote_reserve as i128 - y_close as i128)
+}
+
+/// `units` of Y at `peg`, quote native, rounded towards +infinity: the
+/// protocol never under-reserves.
+fn units_value_rounded_up(units: i128, peg: i128) -> Result<i64> {
+    let scaled = units.safe_mul(peg)?;
     let denominator = BASE_PRECISION as i128;
-    // Round towards +infinity: the protocol never under-reserves.
-    let cost = scaled.div_euclid(denominator) + i128::from(scaled.rem_euclid(denominator) != 0);
-    crate::math::safe::to_i64(cost)
+    let value = scaled.div_euclid(denominator) + i128::from(scaled.rem_euclid(denominator) != 0);
+    crate::math::safe::to_i64(value)
+}
+
+/// What moving the peg to `new_peg` costs the AMM, quote native (negative:
+/// the AMM gains). Traders net `traders_net_base` (`BASE_PRECISION`, signed)
+/// would close against the curve for `(Y - Y_close)` units of Y, each worth
+/// `peg`; the cost is that amount times the change of peg, rounded up.
+pub fn repeg_cost(curve: &Curve, traders_net_base: i64, new_peg: u64) -> Result<i64> {
+    if traders_net_base == 0 || new_peg == curve.peg {
+        return Ok(0);
+    }
+    let units = closing_units(curve, traders_net_base, false)?;
+    units_value_rounded_up(units, new_peg as i128 - curve.peg as i128)
+}
+
+impl Curve {
+    /// The curve at depth `new_sqrt_k` instead of `old_sqrt_k`: both
+    /// reserves scale by the same factor, so the mark stays where it is (to
+    /// rounding) and the price range is kept.
+    pub fn with_depth(&self, old_sqrt_k: u128, new_sqrt_k: u128) -> Result<Self> {
+        require!(old_sqrt_k > 0 && new_sqrt_k > 0, VammError::InvalidMarketParameter);
+        let base_reserve = mul_div_u128(self.base_reserve, new_sqrt_k, old_sqrt_k, false)?;
+        let quote_reserve = mul_div_u128(self.quote_reserve, new_sqrt_k, old_sqrt_k, false)?;
+        require!(base_reserve > 0 && quote_reserve > 0, VammError::InvalidMarketParameter);
+        Ok(Self { base_reserve, quote_reserve, ..*self })
+    }
+}
+
+/// What changing the curve's depth from `before` to `after` (same peg)
+/// costs the AMM, quote native (negative: the AMM gains): what traders net
+/// `traders_net_base` would receive by closing against `after` minus what
+/// they would against `before`, rounded against the AMM. Deepening the
+/// curve under a net position costs (closing moves the price less), making
+/// it shallower gains.
+pub fn depth_change_cost(before: &Curve, after: &Curve, traders_net_base: i64) -> Result<i64> {
+    let units = closing_units(after, traders_net_base, true)?.safe_sub(closing_units(
+        before,
+        traders_net_base,
+        false,
+    )?)?;
+    units_value_rounded_up(units, before.peg as i128)
+}
+
+/// Whether traders net `traders_net_base` could close against `curve`
+/// without leaving its price range.
+pub fn net_position_closes_within_range(curve: &Curve, traders_net_base: i64) -> Result<bool> {
+    let room = match traders_net_base.signum() {
+        0 => return Ok(true),
+        // Closing a net long sells base to the AMM.
+        1 => curve.base_liquidity(Direction::Short)?,
+        _ => curve.base_liquidity(Direction::Long)?,
+    };
+    Ok(room >= traders_net_base.unsigned_abs() as u128)
 }
 
 /// Average fill price rounded up, for comparing a long's fill with its limit.
@@ -480,6 +538,59 @@ mod tests {
                     prop_assert!(by_quote.base <= b + base_per_quote_unit + 1);
                     prop_assert!(by_quote.base + base_per_quote_unit + 1 >= b);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn deepening_under_a_net_long_costs_and_thinning_gains() {
+        let before = curve();
+        let net_long = 10_000 * SOL as i64;
+        let deeper = before.with_depth(1_000_000 * SOL as u128, 2_000_000 * SOL as u128).unwrap();
+        assert_eq!(deeper.mark_price().unwrap(), before.mark_price().unwrap());
+        let cost = depth_change_cost(&before, &deeper, net_long).unwrap();
+        // Closing 10,000 SOL: ~100 x 10,000 / 1.01 at depth 1M, / 1.005 at 2M:
+        // traders receive about 4,925 USDC more.
+        assert!((4_900 * 1_000_000..4_950 * 1_000_000).contains(&cost), "{cost}");
+        let back = depth_change_cost(&deeper, &before, net_long).unwrap();
+        assert!(back < 0 && back.abs() <= cost, "{back} vs {cost}");
+        assert_eq!(depth_change_cost(&before, &deeper, 0).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_shallower_curve_must_still_absorb_the_net_position() {
+        let before = curve();
+        let thin = before.with_depth(1_000_000 * SOL as u128, 1_000 * SOL as u128).unwrap();
+        assert!(net_position_closes_within_range(&before, 10_000 * SOL as i64).unwrap());
+        assert!(!net_position_closes_within_range(&thin, 10_000 * SOL as i64).unwrap());
+        assert!(!net_position_closes_within_range(&thin, -10_000 * SOL as i64).unwrap());
+        assert!(net_position_closes_within_range(&thin, 0).unwrap());
+    }
+
+    proptest! {
+        /// The AMM pays for depth it adds under a net position and never
+        /// pays (beyond a unit of rounding) for depth it removes; with no net
+        /// position a depth change is free.
+        #[test]
+        fn depth_change_cost_has_the_sign_of_the_change(
+            depth in 1_000u64..10_000_000,
+            factor_pct in 10u64..1_000,
+            net in -500_000i64..500_000,
+        ) {
+            let old_sqrt_k = depth as u128 * SOL as u128;
+            let before = Curve::new(old_sqrt_k, 100_000_000, 1_000_000, 10_000_000_000).unwrap();
+            let new_sqrt_k = old_sqrt_k * factor_pct as u128 / 100;
+            let after = before.with_depth(old_sqrt_k, new_sqrt_k).unwrap();
+            let net = net * SOL as i64 / 1_000;
+            prop_assume!(net_position_closes_within_range(&before, net).unwrap());
+            prop_assume!(net_position_closes_within_range(&after, net).unwrap());
+            let cost = depth_change_cost(&before, &after, net).unwrap();
+            if net == 0 {
+                prop_assert_eq!(cost, 0);
+            } else if new_sqrt_k > old_sqrt_k {
+                prop_assert!(cost >= 0, "deepening cost {}", cost);
+            } else if new_sqrt_k < old_sqrt_k {
+                prop_assert!(cost <= 1, "thinning cost {}", cost);
             }
         }
     }

@@ -13,6 +13,10 @@ pub enum GovernanceAction {
     /// Change a market's parameters in any direction (the instant
     /// `update_market_params` only takes changes that reduce risk).
     UpdateMarketParams { market_index: u16, update: MarketParamsUpdate },
+    /// Change a market's depth sqrt(k) (`BASE_PRECISION`, listing
+    /// bounds), keeping its mark and range; the fee pool pays the cost for
+    /// the traders' net position and a change it cannot pay is refused.
+    UpdateDepth { market_index: u16, sqrt_k: u128 },
     /// The timelock's own delay, seconds (`constants::timelock` bounds);
     /// proposals already queued keep the time they were given.
     SetTimelockDelay { delay_secs: u32 },
@@ -30,7 +34,9 @@ impl GovernanceAction {
     /// `queue_proposal` must be given.
     pub fn market_index(&self) -> Option<u16> {
         match self {
-            Self::UpdateMarketParams { market_index, .. } => Some(*market_index),
+            Self::UpdateMarketParams { market_index, .. } | Self::UpdateDepth { market_index, .. } => {
+                Some(*market_index)
+            }
             _ => None,
         }
     }
@@ -86,5 +92,5 @@ impl Proposal {
     }
 }
 
-// The largest action is a listing: 8 + 138 bytes of header + 260.
-const _: () = assert!(Proposal::SIZE == 406);
+// The largest action is a listing: 8 + 138 bytes of header + 266.
+const _: () = assert!(Proposal::SIZE == 412);

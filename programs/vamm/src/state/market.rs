@@ -357,6 +357,32 @@ pub struct MarketStats {
     pub claims_written_off: u64,
 }
 
+/// The permissionless repeg: once the mark has stayed more than `gap_bps`
+/// from the oracle for `delay_secs`, anyone may re-centre the curve on the
+/// oracle (the admin may at any time); the fee pool pays, as for any repeg.
+#[zero_copy]
+#[derive(Debug, Default)]
+pub struct RepegRule {
+    /// Mark-oracle gap that starts the clock, bps of the oracle price (0:
+    /// only the admin repegs).
+    pub gap_bps: u16,
+    pub padding: [u8; 2],
+    /// How long the gap must last, seconds.
+    pub delay_secs: u32,
+    /// When a TWAP update first saw the mark beyond the gap, unix seconds
+    /// (0 while it is within).
+    pub gap_since_ts: i64,
+}
+
+impl RepegRule {
+    /// When anyone may repeg at the earliest, unix seconds (None while the
+    /// mark is within the gap or the rule is off).
+    pub fn due_at(&self) -> Option<i64> {
+        (self.gap_bps != 0 && self.gap_since_ts != 0)
+            .then(|| self.gap_since_ts.saturating_add(self.delay_secs as i64))
+    }
+}
+
 /// Where the mark started the current slot, for the per-slot limit.
 #[zero_copy]
 #[derive(Debug, Default)]
@@ -400,7 +426,8 @@ pub struct Market {
     pub final_payout_pool: u64,
     pub final_payout_claims: u64,
     pub stable_price: StablePrice,
-    pub reserved: [u8; 104],
+    pub repeg_rule: RepegRule,
+    pub reserved: [u8; 88],
 }
 
 impl Market {

@@ -70,6 +70,10 @@ pub struct CreateMarketParams {
     pub max_liquidation_fraction_bps: u16,
     /// Margin a liquidation step restores above maintenance, ppm of notional.
     pub liquidation_buffer_ratio: u32,
+    /// Mark-oracle gap after which anyone may repeg, bps (0: admin only).
+    pub repeg_gap_bps: u16,
+    /// How long that gap must last first, seconds.
+    pub repeg_delay_secs: u32,
 }
 
 /// Lists a market by executing its queued `ListMarket` proposal: the
@@ -189,6 +193,8 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     market.liquidation.liquidator_share_bps = params.liquidator_share_bps;
     market.liquidation.max_fraction_bps = params.max_liquidation_fraction_bps;
     market.liquidation.buffer_ratio = params.liquidation_buffer_ratio;
+    market.repeg_rule.gap_bps = params.repeg_gap_bps;
+    market.repeg_rule.delay_secs = params.repeg_delay_secs;
     exchange.market_count = exchange.market_count.safe_add(1)?;
 
     emit!(MarketCreated {
@@ -287,6 +293,8 @@ pub struct Tunables {
     pub liquidator_share_bps: u16,
     pub max_liquidation_fraction_bps: u16,
     pub liquidation_buffer_ratio: u32,
+    pub repeg_gap_bps: u16,
+    pub repeg_delay_secs: u32,
 }
 
 impl From<&CreateMarketParams> for Tunables {
@@ -317,6 +325,8 @@ impl From<&CreateMarketParams> for Tunables {
             liquidator_share_bps: p.liquidator_share_bps,
             max_liquidation_fraction_bps: p.max_liquidation_fraction_bps,
             liquidation_buffer_ratio: p.liquidation_buffer_ratio,
+            repeg_gap_bps: p.repeg_gap_bps,
+            repeg_delay_secs: p.repeg_delay_secs,
         }
     }
 }
@@ -357,7 +367,10 @@ impl Tunables {
             && (p.liquidation_fee_bps as u32) * 100 < p.maintenance_ratio
             && p.liquidator_share_bps <= 10_000
             && (risk_bounds::MIN_LIQUIDATION_FRACTION_BPS..=10_000).contains(&p.max_liquidation_fraction_bps)
-            && p.liquidation_buffer_ratio <= p.maintenance_ratio;
+            && p.liquidation_buffer_ratio <= p.maintenance_ratio
+            && (p.repeg_gap_bps == 0
+                || (bounds::MIN_REPEG_GAP_BPS..=bounds::MAX_REPEG_GAP_BPS).contains(&p.repeg_gap_bps))
+            && (bounds::MIN_REPEG_DELAY_SECS..=bounds::MAX_REPEG_DELAY_SECS).contains(&p.repeg_delay_secs);
         require!(ok, VammError::InvalidMarketParameter);
         Ok(())
     }

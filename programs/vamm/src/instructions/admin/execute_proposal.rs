@@ -1,7 +1,8 @@
 use crate::constants::seeds;
+use crate::controller::curve::change_depth;
 use crate::controller::governance::{apply_market_update, previous_action, validate_action};
 use crate::error::VammError;
-use crate::events::{MarketParamsUpdated, ProposalExecuted};
+use crate::events::{MarketDepthChanged, MarketParamsUpdated, ProposalExecuted};
 use crate::state::{Exchange, GovernanceAction, Market, Proposal, ProposalStatus};
 use anchor_lang::prelude::*;
 use anchor_spl::token::TokenAccount;
@@ -58,6 +59,19 @@ pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
                 previous: replaced,
                 by: executor,
                 proposal: Some(proposal.id),
+            });
+        }
+        GovernanceAction::UpdateDepth { market_index, sqrt_k } => {
+            let market = market.as_deref_mut().ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            let old_sqrt_k = market.amm.sqrt_k.get();
+            let change = change_depth(market, *sqrt_k, now)?;
+            emit!(MarketDepthChanged {
+                market_index: *market_index,
+                old_sqrt_k,
+                new_sqrt_k: *sqrt_k,
+                cost: change.cost,
+                fee_pool_after: market.pools.fee_pool,
+                mark_price: change.mark_price,
             });
         }
         GovernanceAction::SetTimelockDelay { delay_secs } => exchange.timelock_delay_secs = *delay_secs,

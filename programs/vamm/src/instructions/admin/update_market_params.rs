@@ -34,6 +34,8 @@ pub struct MarketParamsUpdate {
     pub liquidator_share_bps: Option<u16>,
     pub max_liquidation_fraction_bps: Option<u16>,
     pub liquidation_buffer_ratio: Option<u32>,
+    pub repeg_gap_bps: Option<u16>,
+    pub repeg_delay_secs: Option<u32>,
 }
 
 /// Applies at once a change of a market's parameters that only reduces
