@@ -14,7 +14,7 @@ use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use vamm::instructions::{CreateMarketParams, MarketParamsUpdate};
-use vamm::state::{GovernanceAction, MarketStatus, OracleSource, Proposal, ProposalStatus};
+use vamm::state::{GovernanceAction, MarketStatus, OracleSet, OracleSource, Proposal, ProposalStatus};
 use vamm_client::valuation::{fetch_exchange, fetch_markets};
 use vamm_client::{decode, governance, ix, Transport};
 
@@ -367,6 +367,29 @@ pub async fn gov<T: Transport>(t: &mut T, signer: &Keypair, args: GovArgs, json:
                     market_index: market,
                     sqrt_k: parse_decimal(&depth, 9)? as u128,
                 },
+                QueueCommand::SetOracles {
+                    market,
+                    primary,
+                    primary_source,
+                    primary_feed_id,
+                    secondary,
+                    secondary_source,
+                    secondary_feed_id,
+                } => GovernanceAction::SetOracles {
+                    market_index: market,
+                    oracles: OracleSet {
+                        primary_oracle: pubkey(&primary)?,
+                        primary_source: source(&primary_source)?,
+                        primary_feed_id: feed_id(&primary_feed_id)?,
+                        secondary_oracle: secondary.as_deref().map(pubkey).transpose()?,
+                        secondary_source: secondary_source.as_deref().map(source).transpose()?,
+                        secondary_feed_id: secondary_feed_id
+                            .as_deref()
+                            .map(feed_id)
+                            .transpose()?
+                            .unwrap_or([0; 32]),
+                    },
+                },
                 QueueCommand::SetUnstakeCooldown { seconds } => {
                     GovernanceAction::SetUnstakeCooldown { cooldown_secs: seconds }
                 }
@@ -498,6 +521,12 @@ pub async fn gov<T: Transport>(t: &mut T, signer: &Keypair, args: GovArgs, json:
             }
         }
         GovCommand::Migrate { config } => {
+            if print_only {
+                // Its steps depend on each other and on the cluster's state.
+                return Err("gov migrate sends dependent transactions and cannot be printed: print each \
+                    step instead (gov --print-only init ..., gov --print-only queue list-market ...)"
+                    .into());
+            }
             let text = std::fs::read_to_string(&config)
                 .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
             let file: DeployFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;

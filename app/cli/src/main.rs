@@ -380,6 +380,26 @@ pub enum QueueCommand {
         #[arg(long)]
         depth: String,
     },
+    /// Point a market at other oracle accounts (executed only when they
+    /// price within the market's jump band).
+    SetOracles {
+        #[arg(long)]
+        market: u16,
+        #[arg(long)]
+        primary: String,
+        /// pyth or switchboard
+        #[arg(long)]
+        primary_source: String,
+        /// 32 bytes of hex.
+        #[arg(long)]
+        primary_feed_id: String,
+        #[arg(long, requires_all = ["secondary_source", "secondary_feed_id"])]
+        secondary: Option<String>,
+        #[arg(long)]
+        secondary_source: Option<String>,
+        #[arg(long)]
+        secondary_feed_id: Option<String>,
+    },
     /// The insurance unstake cooldown (seconds, 1 to 30 days).
     SetUnstakeCooldown { seconds: u32 },
     /// The collateral token account protocol fees are paid to.

@@ -232,6 +232,21 @@ fn governance_and_trader_flows_end_to_end() {
     assert_eq!(local.ok(&["gov", "queued", "--all"])["proposals"].as_array().unwrap().len(), 2);
     let depth = local.ok(&["gov", "queue", "update-depth", "--market", "0", "--depth", "20000"]);
     assert!(depth["action"].as_str().unwrap().contains("sqrt_k: 20000000000000"), "{depth}");
+    let feed = "cd".repeat(32);
+    let switch = local.ok(&[
+        "gov",
+        "queue",
+        "set-oracles",
+        "--market",
+        "0",
+        "--primary",
+        "7UVimffxr9ow1uXYxsr4LHAcV58mLzhmwaeKvJ1pjLiE",
+        "--primary-source",
+        "switchboard",
+        "--primary-feed-id",
+        &feed,
+    ]);
+    assert!(switch["action"].as_str().unwrap().contains("SetOracles"), "{switch}");
     std::fs::write(&params, "taker_fee_bps = 5\n").unwrap();
     local.ok(&["gov", "update-params", "--market", "0", "--config", params.to_str().unwrap()]);
     local.ok(&["gov", "set-status", "--market", "0", "--status", "paused"]);

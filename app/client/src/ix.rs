@@ -99,6 +99,12 @@ pub fn execute_proposal(executor: &Pubkey, id: u64, action: &GovernanceAction) -
         GovernanceAction::SetTreasury { treasury } => Some(*treasury),
         _ => None,
     };
+    let (primary_oracle, secondary_oracle) = match action {
+        GovernanceAction::SetOracles { oracles, .. } => {
+            (Some(oracles.primary_oracle), oracles.secondary_oracle)
+        }
+        _ => (None, None),
+    };
     build(
         vamm::accounts::ExecuteProposal {
             executor: *executor,
@@ -106,6 +112,8 @@ pub fn execute_proposal(executor: &Pubkey, id: u64, action: &GovernanceAction) -
             proposal: proposal_pda(id),
             market: action.market_index().map(market_pda),
             treasury,
+            primary_oracle,
+            secondary_oracle,
         },
         vamm::instruction::ExecuteProposal {},
     )

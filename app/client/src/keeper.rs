@@ -383,13 +383,25 @@ impl Keeper {
                 let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
                     break;
                 };
-                let Ok(Some(market_index)) = book.riskiest_market(&trader) else { break };
-                let Some(listed) = markets.iter().find(|m| m.index() == market_index) else { break };
-                // A paused market liquidates nothing until it resumes.
-                if !matches!(listed.market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly)) {
+                // A paused market liquidates nothing until it resumes: the
+                // riskiest position in a market that can liquidate goes
+                // first (the program's riskiest-first check only when it is
+                // the riskiest overall).
+                let can_liquidate = |index: u16| {
+                    markets.iter().find(|m| m.index() == index).is_some_and(|m| {
+                        matches!(m.market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly))
+                    })
+                };
+                let mut liquidatable = trader;
+                for position in liquidatable.positions.iter_mut().filter(|p| !can_liquidate(p.market_index)) {
+                    position.base = 0;
+                }
+                let Ok(Some(market_index)) = book.riskiest_market(&liquidatable) else {
                     self.stats.waiting += 1;
                     break;
-                }
+                };
+                let riskiest_first = book.riskiest_market(&trader).ok().flatten() == Some(market_index);
+                let Some(listed) = markets.iter().find(|m| m.index() == market_index) else { break };
                 // The curve as it stands after the previous steps.
                 let mut snapshot = listed.clone();
                 if let Ok(Some(account)) = transport.account(&listed.address).await {
@@ -417,7 +429,7 @@ impl Keeper {
                 if let Some(toward) = toward {
                     let params = LiquidateParams {
                         max_base: Some(toward),
-                        riskiest_first: true,
+                        riskiest_first,
                         mode: LiquidationMode::IntoCurve,
                     };
                     match self.send_liquidation(transport, &address, snapshot, params, &curve_remaining).await
@@ -437,7 +449,7 @@ impl Keeper {
                 if let (true, Some(mine)) = (room > 0, &mine) {
                     let params = LiquidateParams {
                         max_base: Some(room),
-                        riskiest_first: true,
+                        riskiest_first,
                         mode: LiquidationMode::Takeover,
                     };
                     let remaining =
@@ -465,7 +477,7 @@ impl Keeper {
                     None => {
                         let params = LiquidateParams {
                             max_base: None,
-                            riskiest_first: true,
+                            riskiest_first,
                             mode: LiquidationMode::IntoCurve,
                         };
                         (

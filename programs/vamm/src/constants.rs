@@ -46,6 +46,9 @@ pub mod bounds {
     /// Maintenance margin ratio: 0.5% .. 50% (ppm).
     pub const MIN_MAINTENANCE_RATIO: u32 = 5_000;
     pub const MAX_MAINTENANCE_RATIO: u32 = 500_000;
+    /// The initial ratio is at least 5/4 of the maintenance ratio at every
+    /// size (numerator, denominator).
+    pub const MIN_INITIAL_OVER_MAINTENANCE: (u32, u32) = (5, 4);
     /// Initial margin ratio: above maintenance, at most 100% (ppm), i.e. at
     /// least 1x and at most 200x leverage.
     pub const MAX_INITIAL_RATIO: u32 = 1_000_000;

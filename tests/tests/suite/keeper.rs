@@ -4,6 +4,7 @@
 
 use solana_signer::Signer;
 use vamm::math::amm::{Direction, TradeSize};
+use vamm::state::MarketStatus;
 use vamm_client::keeper::{Keeper, KeeperConfig};
 use vamm_tests::*;
 
@@ -162,5 +163,43 @@ async fn keeper_repegs_a_market_whose_gap_has_lasted() {
     assert_eq!((done.repegs, done.errors), (1, 0), "{done:?}");
     let market = env.market_state(sol).await;
     assert!(market.amm.curve().mark_price().unwrap().abs_diff(106 * PRICE) <= 5);
+    env.check_invariants().await;
+}
+
+/// The riskiest position of an account sits in a paused market: the keeper
+/// still liquidates its position in a market that is open.
+#[tokio::test]
+async fn keeper_liquidates_around_a_paused_market() {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    let mut params = default_market_params(1, "BTC-PERP", 50_000 * PRICE, Oracles::Pyth);
+    params.sqrt_k = 100 * BASE as u128;
+    let btc = env.add_market_with(params, 50_000 * PRICE).await.unwrap();
+    let _staker = env.staker(10_000 * USDC, 5_000 * USDC).await;
+    let arb = env.trader(10_000_000 * USDC, 2_000_000 * USDC).await;
+    let gambler = env.trader(10_000 * USDC, 1_000 * USDC).await;
+    env.open(&gambler, sol, Direction::Long, TradeSize::Base(60 * BASE)).await.unwrap();
+    env.open(&gambler, btc, Direction::Long, TradeSize::Base(BASE / 25)).await.unwrap();
+    let mut keeper = keeper(&mut env).await;
+    for _ in 0..12 {
+        env.advance_time(50).await;
+        env.set_price(sol, 90 * PRICE);
+        env.set_price(btc, 45_000 * PRICE);
+    }
+    env.align_mark(&arb, sol, 90 * PRICE).await.unwrap();
+    env.align_mark(&arb, btc, 45_000 * PRICE).await.unwrap();
+    let admin = env.admin.insecure_clone();
+    env.send(
+        &[ix::set_market_status(&admin.pubkey(), &env.markets[sol].address, MarketStatus::Paused)],
+        &[&admin],
+    )
+    .await
+    .unwrap();
+    let done = keeper.tick(&mut env.rt).await.unwrap();
+    assert!(done.liquidations >= 1 && done.errors == 0, "{done:?}");
+    let state = env.trader_state(&gambler.account).await;
+    let base = |market: u16| state.positions.iter().find(|p| p.market_index == market).map_or(0, |p| p.base);
+    assert_eq!(base(0), 60 * BASE as i64, "nothing moves in the paused market");
+    assert!(base(1) < (BASE / 25) as i64, "the open market was liquidated");
     env.check_invariants().await;
 }

@@ -446,3 +446,78 @@ async fn a_depth_change_the_fee_pool_cannot_pay_or_the_range_cannot_absorb_is_re
         VammError::InvalidMarketParameter
     );
 }
+
+#[tokio::test]
+async fn oracles_change_only_through_the_timelock_and_never_move_the_price() {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    let alice = env.trader(10_000 * USDC, 1_000 * USDC).await;
+    env.open(&alice, sol, Direction::Long, TradeSize::Base(BASE)).await.unwrap();
+    let primary = OracleHandle {
+        address: Pubkey::new_unique(),
+        source: vamm::state::OracleSource::Switchboard,
+        feed_id: [9; 32],
+    };
+    let secondary = OracleHandle {
+        address: Pubkey::new_unique(),
+        source: vamm::state::OracleSource::Pyth,
+        feed_id: [8; 32],
+    };
+    let set = vamm::state::OracleSet {
+        primary_oracle: primary.address,
+        primary_source: primary.source,
+        primary_feed_id: primary.feed_id,
+        secondary_oracle: Some(secondary.address),
+        secondary_source: Some(secondary.source),
+        secondary_feed_id: secondary.feed_id,
+    };
+    let admin = env.admin.insecure_clone();
+    // A secondary account without its source is refused when queued.
+    let next = env.exchange_state().await.proposal_count;
+    let broken = vamm::state::OracleSet { secondary_source: None, ..set.clone() };
+    let ix = ix::queue_proposal(
+        &admin.pubkey(),
+        next,
+        GovernanceAction::SetOracles { market_index: 0, oracles: broken },
+    );
+    assert_refused!(
+        env,
+        vec![env.exchange, ix::proposal_pda(next)],
+        env.send(&[ix], &[&admin]).await,
+        VammError::InvalidOracleConfig
+    );
+    let action = GovernanceAction::SetOracles { market_index: 0, oracles: set };
+    let id = env.queue(action.clone()).await.unwrap();
+    env.wait_timelock().await;
+    let market = env.markets[sol].address;
+    let execute = ix::execute_proposal(&admin.pubkey(), id, &action);
+    // New sources 60% below the market's reference: refused, not held.
+    env.publish(&primary, 40 * PRICE);
+    env.publish(&secondary, 40 * PRICE);
+    assert_refused!(
+        env,
+        vec![market, ix::proposal_pda(id)],
+        env.send(std::slice::from_ref(&execute), &[&admin]).await,
+        VammError::OracleJumpUnconfirmed
+    );
+    // At the market's price: switched.
+    env.advance_time(1).await;
+    env.publish(&primary, 100 * PRICE);
+    env.publish(&secondary, 100 * PRICE);
+    env.send(&[execute], &[&admin]).await.unwrap();
+    let state = env.market_state(sol).await;
+    assert_eq!((state.oracle.primary, state.oracle.secondary), (primary.address, secondary.address));
+    assert_eq!(state.oracle.primary_source, 2);
+    // The old oracle prices nothing any more; the new ones do.
+    env.refresh_oracles();
+    assert_refused!(
+        env,
+        env.watched(&alice),
+        env.close(&alice, sol, None).await,
+        VammError::OracleWrongAccount
+    );
+    env.markets[sol].primary = primary;
+    env.markets[sol].secondary = Some(secondary);
+    env.close(&alice, sol, None).await.unwrap();
+    env.check_invariants().await;
+}

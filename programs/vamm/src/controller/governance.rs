@@ -4,7 +4,7 @@
 use crate::constants::{bounds, insurance, timelock};
 use crate::error::VammError;
 use crate::instructions::{validate_listing, MarketParamsUpdate, Tunables};
-use crate::state::{Exchange, GovernanceAction, Market};
+use crate::state::{Exchange, GovernanceAction, Market, OracleSet};
 use anchor_lang::prelude::*;
 
 /// Calls `$mac` with every tunable field name (the fields of
@@ -208,6 +208,13 @@ pub fn previous_action(
                 update: previous_values(&market_tunables(market), update),
             })
         }
+        GovernanceAction::SetOracles { market_index, .. } => {
+            let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            Some(GovernanceAction::SetOracles {
+                market_index: *market_index,
+                oracles: OracleSet::of(&market.oracle)?,
+            })
+        }
         GovernanceAction::UpdateDepth { market_index, .. } => {
             let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
             Some(GovernanceAction::UpdateDepth {
@@ -249,6 +256,19 @@ pub fn validate_action(
             let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
             merged(&market_tunables(market), update).validate()?;
         }
+        GovernanceAction::SetOracles { oracles, .. } => {
+            let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            require!(
+                oracles.secondary_source.is_some() == oracles.secondary_oracle.is_some()
+                    && Some(oracles.primary_oracle) != oracles.secondary_oracle,
+                VammError::InvalidOracleConfig
+            );
+            // The market's checks must suit the new set (a consensus band
+            // once there is a second source).
+            let mut checks = market_tunables(market);
+            checks.has_secondary = oracles.secondary_oracle.is_some();
+            checks.validate()?;
+        }
         GovernanceAction::UpdateDepth { sqrt_k, .. } => {
             require!(market.is_some(), VammError::ProposalMismatch);
             require!(
@@ -281,35 +301,7 @@ mod tests {
     use super::*;
 
     fn tunables() -> Tunables {
-        Tunables {
-            max_staleness_secs: 60,
-            max_confidence_bps: 100,
-            consensus_band_bps: 100,
-            has_secondary: false,
-            initial_ratio: 100_000,
-            maintenance_ratio: 50_000,
-            initial_imf_factor: 100,
-            maintenance_imf_factor: 50,
-            mark_oracle_band_bps: 1_000,
-            max_oracle_jump_bps: 3_000,
-            price_confirmation_secs: 60,
-            min_oracle_samples: 3,
-            initial_profit_weight_bps: 5_000,
-            max_slot_move_bps: 1_000,
-            max_open_interest: 1_000_000_000_000,
-            max_position_notional: 100_000_000_000,
-            taker_fee_bps: 10,
-            insurance_share_bps: 3_000,
-            pnl_pool_share_bps: 3_000,
-            fee_pool_share_bps: 2_000,
-            max_funding_rate_bps: 100,
-            liquidation_fee_bps: 100,
-            liquidator_share_bps: 5_000,
-            max_liquidation_fraction_bps: 5_000,
-            liquidation_buffer_ratio: 10_000,
-            repeg_gap_bps: 300,
-            repeg_delay_secs: 1_800,
-        }
+        Tunables::sample()
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::events::{OraclePriceHeld, OraclePriceHoldEnded};
 use crate::math::price_guard::{assess, require_accepted, GuardDecision, GuardInput, Hold, HoldSide};
 use crate::math::safe::mul_div_u64;
 use crate::math::stable_price::step_toward;
-use crate::state::{Market, OracleConfig, OracleSource, PriceGuard};
+use crate::state::{Market, OracleConfig, OracleSet, OracleSource, PriceGuard};
 use anchor_lang::prelude::*;
 
 /// The cluster time an oracle is read at.
@@ -114,6 +114,32 @@ pub fn read_and_record(
     stable.price = step_toward(stable.price, price.price, clock.unix_ts.saturating_sub(stable.updated_ts))?;
     stable.updated_ts = clock.unix_ts;
     Ok(price)
+}
+
+/// Points `market` at the oracle set `set` and reads it as every
+/// instruction does: the new sources must give a valid price now, passing
+/// the market's checks and lying within the jump band of its oracle TWAP
+/// (a price outside it is refused, not held, so a switch never moves the
+/// price the market uses). Refused while a hold is in progress.
+pub fn switch_sources(
+    market: &mut Market,
+    set: &OracleSet,
+    primary: &AccountInfo,
+    secondary: Option<&AccountInfo>,
+    clock: OracleClock,
+) -> Result<MarketPrice> {
+    require!(!market.price_guard.is_holding(), VammError::OracleJumpUnconfirmed);
+    let config = &mut market.oracle;
+    config.primary = set.primary_oracle;
+    config.primary_source = set.primary_source.to_u8();
+    config.primary_feed_id = set.primary_feed_id;
+    config.secondary = set.secondary_oracle.unwrap_or_default();
+    config.secondary_source = set.secondary_source.map_or(0, OracleSource::to_u8);
+    config.secondary_feed_id = set.secondary_feed_id;
+    // New feeds have their own sequences.
+    config.last_primary_sequence = 0;
+    config.last_secondary_sequence = 0;
+    read_and_record(market, primary, secondary, clock)
 }
 
 fn end_hold(guard: &mut PriceGuard) {

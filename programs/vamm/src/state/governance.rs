@@ -1,7 +1,37 @@
 //! The governance timelock's queue: one `Proposal` per queued change.
 
 use crate::instructions::{CreateMarketParams, MarketParamsUpdate};
+use crate::state::{OracleConfig, OracleSource};
 use anchor_lang::prelude::*;
+
+/// The oracle accounts a market reads, their programs and feeds.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, InitSpace)]
+pub struct OracleSet {
+    pub primary_oracle: Pubkey,
+    pub primary_source: OracleSource,
+    /// Pyth feed id or Switchboard feed hash.
+    pub primary_feed_id: [u8; 32],
+    pub secondary_oracle: Option<Pubkey>,
+    pub secondary_source: Option<OracleSource>,
+    pub secondary_feed_id: [u8; 32],
+}
+
+impl OracleSet {
+    /// The set a market's oracle configuration holds.
+    pub fn of(config: &OracleConfig) -> Result<Self> {
+        let primary_source = OracleSource::from_u8(config.primary_source)?
+            .ok_or_else(|| error!(crate::error::VammError::InvalidOracleConfig))?;
+        let secondary_source = OracleSource::from_u8(config.secondary_source)?;
+        Ok(OracleSet {
+            primary_oracle: config.primary,
+            primary_source,
+            primary_feed_id: config.primary_feed_id,
+            secondary_oracle: secondary_source.map(|_| config.secondary),
+            secondary_source,
+            secondary_feed_id: config.secondary_feed_id,
+        })
+    }
+}
 
 /// A change governance may only make through the timelock, with its exact
 /// new values. Each is validated when queued and again when executed.
@@ -13,6 +43,11 @@ pub enum GovernanceAction {
     /// Change a market's parameters in any direction (the instant
     /// `update_market_params` only takes changes that reduce risk).
     UpdateMarketParams { market_index: u16, update: MarketParamsUpdate },
+    /// Point a market at other oracle accounts, sources or feeds. Executed
+    /// only when the new sources give a valid price now, within the jump
+    /// band of the market's oracle TWAP, so a switch never moves the price
+    /// the market uses.
+    SetOracles { market_index: u16, oracles: OracleSet },
     /// Change a market's depth sqrt(k) (`BASE_PRECISION`, listing
     /// bounds), keeping its mark and range; the fee pool pays the cost for
     /// the traders' net position and a change it cannot pay is refused.
@@ -34,9 +69,9 @@ impl GovernanceAction {
     /// `queue_proposal` must be given.
     pub fn market_index(&self) -> Option<u16> {
         match self {
-            Self::UpdateMarketParams { market_index, .. } | Self::UpdateDepth { market_index, .. } => {
-                Some(*market_index)
-            }
+            Self::UpdateMarketParams { market_index, .. }
+            | Self::UpdateDepth { market_index, .. }
+            | Self::SetOracles { market_index, .. } => Some(*market_index),
             _ => None,
         }
     }

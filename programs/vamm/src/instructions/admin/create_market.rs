@@ -376,19 +376,113 @@ impl Tunables {
     }
 }
 
-/// The initial ratio stays strictly above the maintenance ratio at every
-/// size up to the position cap: base ratios in order, the initial size
-/// factor above the maintenance one (or both zero), and the two ratios
-/// still apart at the cap (where both could reach 100%). With these, a
-/// position opened at its initial limit is never liquidatable at once.
+/// The initial ratio stays at least `MIN_INITIAL_OVER_MAINTENANCE` (5/4)
+/// times the maintenance ratio at every size up to the position cap (to
+/// within a few ppm of rounding of the size terms): the
+/// base ratios and the size factors each in that proportion (so the larger
+/// of base and size terms is too), and the two ratios still in it at the
+/// cap, where both could reach their 100% ceiling. A position opened at its
+/// initial limit thus keeps at least a fifth of its initial margin as a
+/// cushion before it can be liquidated, whatever its size.
 fn initial_exceeds_maintenance(p: &Tunables) -> Result<bool> {
     use crate::math::margin::progressive_ratio;
-    let factors_ordered = p.initial_imf_factor > p.maintenance_imf_factor
-        || (p.initial_imf_factor == 0 && p.maintenance_imf_factor == 0);
-    if p.initial_ratio <= p.maintenance_ratio || !factors_ordered {
+    let (num, den) = bounds::MIN_INITIAL_OVER_MAINTENANCE;
+    let apart =
+        |initial: u64, maintenance: u64| initial as u128 * den as u128 >= maintenance as u128 * num as u128;
+    if !apart(p.initial_ratio as u64, p.maintenance_ratio as u64)
+        || !apart(p.initial_imf_factor as u64, p.maintenance_imf_factor as u64)
+    {
         return Ok(false);
     }
     let at_cap = p.max_position_notional;
-    Ok(progressive_ratio(p.initial_ratio, p.initial_imf_factor, at_cap)?
-        > progressive_ratio(p.maintenance_ratio, p.maintenance_imf_factor, at_cap)?)
+    Ok(apart(
+        progressive_ratio(p.initial_ratio, p.initial_imf_factor, at_cap)?,
+        progressive_ratio(p.maintenance_ratio, p.maintenance_imf_factor, at_cap)?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::margin::progressive_ratio;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever governance sets, once validated the initial ratio is at
+        /// least 5/4 of maintenance at every size up to the cap (to within
+        /// the rounding of the size terms).
+        #[test]
+        fn validated_ratios_keep_their_gap_at_every_size(
+            maintenance_ratio in 5_000u32..500_000,
+            ratio_extra in 0u32..300_000,
+            maintenance_imf_factor in 0u32..2_000,
+            factor_extra in 0u32..2_000,
+            cap_usdc in 1u64..10_000_000,
+            size_permille in 0u64..=1_000,
+        ) {
+            // Near the boundary, where a rounding slip would show.
+            let initial_ratio = (maintenance_ratio * 5).div_ceil(4) + ratio_extra;
+            let initial_imf_factor = (maintenance_imf_factor * 5).div_ceil(4) + factor_extra;
+            let t = Tunables {
+                initial_ratio,
+                maintenance_ratio,
+                initial_imf_factor,
+                maintenance_imf_factor,
+                max_position_notional: cap_usdc * 1_000_000,
+                ..Tunables::sample()
+            };
+            prop_assume!(initial_exceeds_maintenance(&t).unwrap());
+            let size = t.max_position_notional / 1_000 * size_permille;
+            let initial = progressive_ratio(initial_ratio, initial_imf_factor, size).unwrap();
+            let maintenance = progressive_ratio(maintenance_ratio, maintenance_imf_factor, size).unwrap();
+            // Each size term rounds up on its own: 4 ppm of slack at most.
+            prop_assert!(initial * 4 + 4 >= maintenance * 5, "{} vs {} at {}", initial, maintenance, size);
+        }
+    }
+
+    #[test]
+    fn a_thin_gap_is_refused() {
+        let mut t = Tunables::sample();
+        assert!(initial_exceeds_maintenance(&t).unwrap());
+        t.initial_ratio = t.maintenance_ratio + 1;
+        assert!(!initial_exceeds_maintenance(&t).unwrap());
+        let mut t = Tunables::sample();
+        t.initial_imf_factor = t.maintenance_imf_factor + 1;
+        assert!(!initial_exceeds_maintenance(&t).unwrap());
+    }
+
+    impl Tunables {
+        /// A consistent set for unit tests.
+        pub(crate) fn sample() -> Self {
+            Tunables {
+                max_staleness_secs: 60,
+                max_confidence_bps: 100,
+                consensus_band_bps: 100,
+                has_secondary: false,
+                initial_ratio: 100_000,
+                maintenance_ratio: 50_000,
+                initial_imf_factor: 100,
+                maintenance_imf_factor: 50,
+                mark_oracle_band_bps: 1_000,
+                max_oracle_jump_bps: 3_000,
+                price_confirmation_secs: 60,
+                min_oracle_samples: 3,
+                initial_profit_weight_bps: 5_000,
+                max_slot_move_bps: 1_000,
+                max_open_interest: 1_000_000_000_000,
+                max_position_notional: 100_000_000_000,
+                taker_fee_bps: 10,
+                insurance_share_bps: 3_000,
+                pnl_pool_share_bps: 3_000,
+                fee_pool_share_bps: 2_000,
+                max_funding_rate_bps: 100,
+                liquidation_fee_bps: 100,
+                liquidator_share_bps: 5_000,
+                max_liquidation_fraction_bps: 5_000,
+                liquidation_buffer_ratio: 10_000,
+                repeg_gap_bps: 300,
+                repeg_delay_secs: 1_800,
+            }
+        }
+    }
 }

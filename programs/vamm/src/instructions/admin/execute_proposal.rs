@@ -3,6 +3,7 @@ use crate::controller::curve::change_depth;
 use crate::controller::governance::{apply_market_update, previous_action, validate_action};
 use crate::error::VammError;
 use crate::events::{MarketDepthChanged, MarketParamsUpdated, ProposalExecuted};
+use crate::oracle::{switch_sources, OracleClock};
 use crate::state::{Exchange, GovernanceAction, Market, Proposal, ProposalStatus};
 use anchor_lang::prelude::*;
 use anchor_spl::token::TokenAccount;
@@ -27,11 +28,17 @@ pub struct ExecuteProposal<'info> {
     #[account(mut, constraint = market.load()?.exchange == exchange.key() @ VammError::WrongMarket)]
     pub market: Option<AccountLoader<'info, Market>>,
     /// The new treasury of `SetTreasury`: a collateral token account.
-    pub treasury: Option<Account<'info, TokenAccount>>,
+    pub treasury: Option<Box<Account<'info, TokenAccount>>>,
+    /// CHECK: the new primary oracle of `SetOracles`, read by the oracle
+    /// adapter against the set queued.
+    pub primary_oracle: Option<UncheckedAccount<'info>>,
+    /// CHECK: its new secondary, as above.
+    pub secondary_oracle: Option<UncheckedAccount<'info>>,
 }
 
 pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = OracleClock::now()?;
+    let now = clock.unix_ts;
     let executor = ctx.accounts.executor.key();
     let proposal = &mut ctx.accounts.proposal;
     proposal.require_executable(now)?;
@@ -60,6 +67,15 @@ pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
                 by: executor,
                 proposal: Some(proposal.id),
             });
+        }
+        GovernanceAction::SetOracles { oracles, .. } => {
+            let market = market.as_deref_mut().ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            let primary = ctx
+                .accounts
+                .primary_oracle
+                .as_ref()
+                .ok_or_else(|| error!(VammError::MissingOracleAccount))?;
+            switch_sources(market, oracles, primary, ctx.accounts.secondary_oracle.as_deref(), clock)?;
         }
         GovernanceAction::UpdateDepth { market_index, sqrt_k } => {
             let market = market.as_deref_mut().ok_or_else(|| error!(VammError::ProposalMismatch))?;
