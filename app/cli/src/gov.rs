@@ -363,9 +363,10 @@ pub async fn gov<T: Transport>(t: &mut T, signer: &Keypair, args: GovArgs, json:
                     market_index: market,
                     update: read_update(&config)?,
                 },
-                QueueCommand::UpdateDepth { market, depth } => GovernanceAction::UpdateDepth {
+                QueueCommand::UpdateDepth { market, depth, max_cost } => GovernanceAction::UpdateDepth {
                     market_index: market,
                     sqrt_k: parse_decimal(&depth, 9)? as u128,
+                    max_cost: parse_decimal(&max_cost, 6)?,
                 },
                 QueueCommand::SetOracles {
                     market,

@@ -379,6 +379,10 @@ pub enum QueueCommand {
         market: u16,
         #[arg(long)]
         depth: String,
+        /// Most the fee pool may pay at execution, USDC (see `gov show`
+        /// and the README for the cost formula).
+        #[arg(long)]
+        max_cost: String,
     },
     /// Point a market at other oracle accounts (executed only when they
     /// price within the market's jump band).

@@ -230,7 +230,8 @@ fn governance_and_trader_flows_end_to_end() {
     assert!(printed["message_base58"].as_str().unwrap().len() > 100, "{printed}");
     assert_eq!(printed["instructions"][0]["accounts"][0]["signer"], true);
     assert_eq!(local.ok(&["gov", "queued", "--all"])["proposals"].as_array().unwrap().len(), 2);
-    let depth = local.ok(&["gov", "queue", "update-depth", "--market", "0", "--depth", "20000"]);
+    let depth =
+        local.ok(&["gov", "queue", "update-depth", "--market", "0", "--depth", "20000", "--max-cost", "50"]);
     assert!(depth["action"].as_str().unwrap().contains("sqrt_k: 20000000000000"), "{depth}");
     let feed = "cd".repeat(32);
     let switch = local.ok(&[

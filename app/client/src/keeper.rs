@@ -231,11 +231,6 @@ impl Keeper {
         Ok(())
     }
 
-    /// Cranks `update_twaps` on every open market whose oracle price the
-    /// program holds (outside the jump band) or that has a hold recorded:
-    /// the first crank starts the hold, later ones keep observing it, and
-    /// the first one after the confirmation time accepts the new level.
-    /// Returns whether any crank landed.
     /// The permissionless repeg: starts a market's gap clock (a TWAP
     /// update) when its mark is beyond the repeg gap and no update has seen
     /// it yet, and re-centres the curve once the rule is met. Returns
@@ -250,7 +245,10 @@ impl Keeper {
         for snapshot in markets {
             let market = &snapshot.market;
             let rule = &market.repeg_rule;
-            if rule.gap_bps == 0 || matches!(market.status(), Ok(MarketStatus::Settled)) {
+            // Settled markets are final; a paused one is the admin's alone.
+            if rule.gap_bps == 0
+                || !matches!(market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly))
+            {
                 continue;
             }
             if rule.due_at().is_some_and(|due| clock.unix_ts >= due) {
@@ -283,6 +281,11 @@ impl Keeper {
         repegged
     }
 
+    /// Cranks `update_twaps` on every open market whose oracle price the
+    /// program holds (outside the jump band) or that has a hold recorded:
+    /// the first crank starts the hold, later ones keep observing it, and
+    /// the first one after the confirmation time accepts the new level.
+    /// Returns whether any crank landed.
     async fn crank_held_prices<T: Transport>(
         &mut self,
         transport: &mut T,

@@ -187,7 +187,7 @@ pub enum VammError {
     NotAdminOrGuardian,
     #[msg("No treasury token account is set, or this is not it")]
     WrongTreasury,
-    #[msg("The market's fee pool cannot pay for this depth change")]
+    #[msg("This depth change costs more than its proposal allows or the fee pool holds")]
     DepthCostExceedsFeePool,
     #[msg("The mark has not stayed beyond the repeg gap for the repeg delay: only the admin may repeg now")]
     RepegNotDue,

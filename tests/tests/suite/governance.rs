@@ -249,6 +249,28 @@ async fn anyone_repegs_once_the_gap_has_lasted_the_delay() {
     // The TWAPs were updated first, at the mark before the repeg.
     assert_eq!(after.funding.mark_twap_ts, env.now);
     env.check_invariants().await;
+
+    // A paused market's curve is the admin's alone, however long the gap.
+    env.advance_time(5).await;
+    env.set_price(sol, 112 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    let admin = env.admin.insecure_clone();
+    env.send(&[ix::set_market_status(&admin.pubkey(), &oracles.market, MarketStatus::Paused)], &[&admin])
+        .await
+        .unwrap();
+    env.advance_time(1_800).await;
+    env.set_price(sol, 112 * PRICE);
+    let repeg = ix::repeg(&stranger.pubkey(), &oracles);
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(&[repeg], &[&stranger]).await,
+        VammError::MarketNotActive
+    );
+    // Changing the rule restarts its clock.
+    let rule = MarketParamsUpdate { repeg_delay_secs: Some(3_600), ..Default::default() };
+    env.enact(vec![GovernanceAction::UpdateMarketParams { market_index: 0, update: rule }]).await.unwrap();
+    assert_eq!(env.market_state(sol).await.repeg_rule.gap_since_ts, 0);
 }
 
 #[tokio::test]

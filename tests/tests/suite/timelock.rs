@@ -310,6 +310,12 @@ async fn instant_changes_only_reduce_risk() {
             max_staleness_secs: Some(m.oracle.max_staleness_secs + 1),
             ..Default::default()
         },
+        // Stricter oracle checks too: set too strict, nothing could be priced.
+        MarketParamsUpdate {
+            max_staleness_secs: Some(m.oracle.max_staleness_secs - 1),
+            ..Default::default()
+        },
+        MarketParamsUpdate { max_confidence_bps: Some(0), ..Default::default() },
         MarketParamsUpdate { taker_fee_bps: Some(m.fees.taker_fee_bps + 1), ..Default::default() },
         MarketParamsUpdate { liquidation_fee_bps: Some(m.liquidation.fee_bps - 1), ..Default::default() },
         MarketParamsUpdate {
@@ -337,7 +343,6 @@ async fn instant_changes_only_reduce_risk() {
         max_open_interest: Some(m.risk.max_open_interest / 2),
         max_position_notional: Some(m.risk.max_position_notional / 2),
         max_oracle_jump_bps: Some(m.oracle.max_jump_bps - 100),
-        max_staleness_secs: Some(m.oracle.max_staleness_secs - 1),
         taker_fee_bps: Some(m.fees.taker_fee_bps - 1),
         mark_oracle_band_bps: Some(m.risk.mark_oracle_band_bps - 1),
         ..Default::default()
@@ -378,7 +383,18 @@ async fn a_depth_change_keeps_the_mark_and_the_fee_pool_pays_its_exact_cost() {
     let expected =
         vamm::math::amm::depth_change_cost(&before.amm.curve(), &deeper, 100 * BASE as i64).unwrap();
     assert!(expected > 0 && (expected as u64) < before.pools.fee_pool, "{expected}");
-    env.enact(vec![GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: new_sqrt_k }]).await.unwrap();
+    // Whoever executes can make the traders' net position larger first: the
+    // cost is capped by what the proposal allows, and just under the
+    // expected cost the change is refused.
+    let capped =
+        GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: new_sqrt_k, max_cost: expected as u64 - 1 };
+    let id = env.queue(capped).await.unwrap();
+    env.wait_timelock().await;
+    assert_error(env.execute(id).await, VammError::DepthCostExceedsFeePool);
+    let before = env.market_state(sol).await;
+    let deepen =
+        GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: new_sqrt_k, max_cost: expected as u64 };
+    env.enact(vec![deepen]).await.unwrap();
     let after = env.market_state(sol).await;
     assert_eq!(after.amm.sqrt_k.get(), new_sqrt_k);
     let mark_before = before.amm.curve().mark_price().unwrap();
@@ -390,7 +406,8 @@ async fn a_depth_change_keeps_the_mark_and_the_fee_pool_pays_its_exact_cost() {
     env.check_invariants().await;
     // Halving back gains the AMM about as much; the gain stays in the PnL pool.
     let pools = env.market_state(sol).await.pools;
-    env.enact(vec![GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: old_sqrt_k }]).await.unwrap();
+    let thin_back = GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: old_sqrt_k, max_cost: 0 };
+    env.enact(vec![thin_back]).await.unwrap();
     let back = env.market_state(sol).await;
     assert_eq!(back.pools.pnl_pool, pools.pnl_pool);
     assert!(back.pools.fee_pool <= pools.fee_pool);
@@ -408,8 +425,10 @@ async fn a_depth_change_the_fee_pool_cannot_pay_or_the_range_cannot_absorb_is_re
     let sqrt_k = m.amm.sqrt_k.get();
     let market = env.markets[sol].address;
     // A hundredfold deepening costs more than the pool holds.
-    let id =
-        env.queue(GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: sqrt_k * 100 }).await.unwrap();
+    let id = env
+        .queue(GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: sqrt_k * 100, max_cost: u64::MAX })
+        .await
+        .unwrap();
     env.wait_timelock().await;
     let admin = env.admin.insecure_clone();
     let action = env.proposal(id).await.action;
@@ -420,9 +439,15 @@ async fn a_depth_change_the_fee_pool_cannot_pay_or_the_range_cannot_absorb_is_re
         env.send(&[ix], &[&admin]).await,
         VammError::DepthCostExceedsFeePool
     );
-    // So thin the net long could not close within the range.
-    let thin = sqrt_k / 10_000;
-    let id = env.queue(GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: thin }).await.unwrap();
+    // So thin the open longs could not all close within the range, though
+    // the traders' net position is small: shorts nearly offset them.
+    let short = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
+    env.open(&short, sol, Direction::Short, TradeSize::Base(99 * BASE)).await.unwrap();
+    let thin = sqrt_k / 100;
+    let id = env
+        .queue(GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: thin, max_cost: 0 })
+        .await
+        .unwrap();
     env.wait_timelock().await;
     let action = env.proposal(id).await.action;
     let ix = ix::execute_proposal(&admin.pubkey(), id, &action);
@@ -437,7 +462,7 @@ async fn a_depth_change_the_fee_pool_cannot_pay_or_the_range_cannot_absorb_is_re
     let ix = ix::queue_proposal(
         &admin.pubkey(),
         next,
-        GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: 1 },
+        GovernanceAction::UpdateDepth { market_index: 0, sqrt_k: 1, max_cost: 0 },
     );
     assert_refused!(
         env,
@@ -491,19 +516,25 @@ async fn oracles_change_only_through_the_timelock_and_never_move_the_price() {
     env.wait_timelock().await;
     let market = env.markets[sol].address;
     let execute = ix::execute_proposal(&admin.pubkey(), id, &action);
-    // New sources 60% below the market's reference: refused, not held.
-    env.publish(&primary, 40 * PRICE);
-    env.publish(&secondary, 40 * PRICE);
+    // Missing or substituted accounts: refused.
+    env.publish(&primary, 100 * PRICE);
+    env.publish(&secondary, 100 * PRICE);
+    let mut missing = execute.clone();
+    missing.accounts[5].pubkey = vamm::ID;
     assert_refused!(
         env,
         vec![market, ix::proposal_pda(id)],
-        env.send(std::slice::from_ref(&execute), &[&admin]).await,
-        VammError::OracleJumpUnconfirmed
+        env.send(&[missing], &[&admin]).await,
+        VammError::MissingOracleAccount
     );
-    // At the market's price: switched.
-    env.advance_time(1).await;
-    env.publish(&primary, 100 * PRICE);
-    env.publish(&secondary, 100 * PRICE);
+    let mut substituted = execute.clone();
+    substituted.accounts[6].pubkey = env.markets[sol].primary.address;
+    assert_refused!(
+        env,
+        vec![market, ix::proposal_pda(id)],
+        env.send(&[substituted], &[&admin]).await,
+        VammError::OracleWrongAccount
+    );
     env.send(&[execute], &[&admin]).await.unwrap();
     let state = env.market_state(sol).await;
     assert_eq!((state.oracle.primary, state.oracle.secondary), (primary.address, secondary.address));
@@ -520,4 +551,103 @@ async fn oracles_change_only_through_the_timelock_and_never_move_the_price() {
     env.markets[sol].secondary = Some(secondary);
     env.close(&alice, sol, None).await.unwrap();
     env.check_invariants().await;
+}
+
+/// The old oracle died after a move beyond the jump band: switching to a
+/// live source at the new level is held like any jump and accepted after
+/// the confirmation time, so the market is rescued, never frozen.
+#[tokio::test]
+async fn an_oracle_switch_rescues_a_market_whose_source_died_mid_move() {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    let replacement = OracleHandle {
+        address: Pubkey::new_unique(),
+        source: vamm::state::OracleSource::Pyth,
+        feed_id: env.markets[sol].primary.feed_id,
+    };
+    let set = vamm::state::OracleSet {
+        primary_oracle: replacement.address,
+        primary_source: replacement.source,
+        primary_feed_id: replacement.feed_id,
+        secondary_oracle: None,
+        secondary_source: None,
+        secondary_feed_id: [0; 32],
+    };
+    let id = env.queue(GovernanceAction::SetOracles { market_index: 0, oracles: set }).await.unwrap();
+    env.wait_timelock().await;
+    // The old source stops publishing; the new one prints 40, 60% below.
+    env.published.clear();
+    env.publish(&replacement, 40 * PRICE);
+    env.execute(id).await.unwrap();
+    let state = env.market_state(sol).await;
+    assert_eq!(state.oracle.primary, replacement.address);
+    assert!(state.price_guard.is_holding(), "a jump beyond the band is held");
+    env.markets[sol].primary = replacement;
+    let confirmation = state.price_guard.confirmation_secs as i64;
+    env.advance_time(confirmation + 1).await;
+    env.publish(&replacement, 40 * PRICE);
+    env.update_twaps(sol).await.unwrap();
+    let state = env.market_state(sol).await;
+    assert!(!state.price_guard.is_holding());
+    assert_eq!(state.oracle.last_price, 40 * PRICE);
+}
+
+#[tokio::test]
+async fn execution_refuses_another_market_a_missing_treasury_and_a_spent_listing() {
+    let (mut env, _) = env_with_guardian().await;
+    env.add_market("BTC-PERP", 50_000 * PRICE, Oracles::Pyth).await;
+    let admin = env.admin.insecure_clone();
+    let id = env.queue(fee_rise(30)).await.unwrap();
+    let owner = Pubkey::new_unique();
+    let treasury = env.create_token_account(&env.mint.clone(), &owner).await;
+    let set_treasury = GovernanceAction::SetTreasury { treasury };
+    let treasury_id = env.queue(set_treasury.clone()).await.unwrap();
+    env.wait_timelock().await;
+    let mut other_market = ix::execute_proposal(&admin.pubkey(), id, &fee_rise(30));
+    other_market.accounts[3].pubkey = env.markets[1].address;
+    assert_refused!(
+        env,
+        vec![env.markets[0].address, env.markets[1].address, ix::proposal_pda(id)],
+        env.send(&[other_market], &[&admin]).await,
+        VammError::ProposalMismatch
+    );
+    let mut no_treasury = ix::execute_proposal(&admin.pubkey(), treasury_id, &set_treasury);
+    no_treasury.accounts[4].pubkey = vamm::ID;
+    assert_refused!(
+        env,
+        vec![env.exchange, ix::proposal_pda(treasury_id)],
+        env.send(&[no_treasury], &[&admin]).await,
+        VammError::WrongTreasury
+    );
+    // An executed proposal cannot be cancelled.
+    env.execute(id).await.unwrap();
+    assert_refused!(
+        env,
+        vec![ix::proposal_pda(id)],
+        env.send(&[ix::cancel_proposal(&admin.pubkey(), id)], &[&admin]).await,
+        VammError::ProposalNotQueued
+    );
+    // A cancelled listing never lists.
+    let params = default_market_params(2, "ETH-PERP", 3_000 * PRICE, Oracles::Pyth);
+    let oracle = OracleHandle {
+        address: Pubkey::new_unique(),
+        source: params.primary_source,
+        feed_id: params.primary_feed_id,
+    };
+    let listing = GovernanceAction::ListMarket {
+        params: params.clone(),
+        primary_oracle: oracle.address,
+        secondary_oracle: None,
+    };
+    let listing_id = env.queue(listing).await.unwrap();
+    env.send(&[ix::cancel_proposal(&admin.pubkey(), listing_id)], &[&admin]).await.unwrap();
+    env.wait_timelock().await;
+    env.publish(&oracle, 3_000 * PRICE);
+    let ix = ix::create_market(&admin.pubkey(), listing_id, params, oracle.address, None);
+    assert_refused!(
+        env,
+        vec![env.exchange, ix::market_pda(2), ix::proposal_pda(listing_id)],
+        env.send(&[ix], &[&admin]).await,
+        VammError::ProposalNotQueued
+    );
 }

@@ -68,19 +68,33 @@ pub fn repeg_to(market: &mut Market, oracle_price: u64, now_ts: i64) -> Result<C
 }
 
 /// Changes the curve's depth to `new_sqrt_k` (`BASE_PRECISION`), keeping
-/// the mark and the price range; the traders' net position must still
-/// close within the range. Funding accrues first.
-pub fn change_depth(market: &mut Market, new_sqrt_k: u128, now_ts: i64) -> Result<CurveChange> {
+/// the mark and the price range, for a cost of at most `max_cost` (quote
+/// native). A deeper curve must still absorb the traders' net position
+/// within the range; a shallower one each side's whole open interest, so
+/// no position is stranded however the others close. Funding accrues first.
+pub fn change_depth(
+    market: &mut Market,
+    new_sqrt_k: u128,
+    max_cost: u64,
+    now_ts: i64,
+) -> Result<CurveChange> {
     require_not_settled(market)?;
     accrue_funding(market, now_ts)?;
     let before = market.amm.curve();
     let after = before.with_depth(market.amm.sqrt_k.get(), new_sqrt_k)?;
     let traders_net_base =
         market.amm.net_base()?.checked_neg().ok_or_else(|| error!(VammError::MathOverflow))?;
-    require!(net_position_closes_within_range(&after, traders_net_base)?, VammError::AmmRangeExceeded);
+    let closes = if new_sqrt_k >= market.amm.sqrt_k.get() {
+        net_position_closes_within_range(&after, traders_net_base)?
+    } else {
+        net_position_closes_within_range(&after, market.amm.base_long)?
+            && net_position_closes_within_range(&after, market.amm.base_short)?
+    };
+    require!(closes, VammError::AmmRangeExceeded);
     let mark = after.mark_price()?;
     require!(after.min_price <= mark && mark <= after.max_price, VammError::AmmRangeExceeded);
     let cost = depth_change_cost(&before, &after, traders_net_base)?;
+    require!(cost <= max_cost as i64, VammError::DepthCostExceedsFeePool);
     pay_from_fee_pool(market, cost, VammError::DepthCostExceedsFeePool)?;
     market.amm.base_reserve.set(after.base_reserve);
     market.amm.quote_reserve.set(after.quote_reserve);

@@ -67,20 +67,23 @@ pub fn previous_values(current: &Tunables, update: &MarketParamsUpdate) -> Marke
 /// move value, which only the timelock may make; `None` when every change
 /// only reduces risk and may apply at once.
 ///
-/// At once: stricter oracle checks (shorter staleness, lower confidence, a
-/// narrower consensus or jump band, more samples), a higher initial ratio
-/// or initial size factor (they only limit new risk), a narrower
-/// mark-oracle band or per-slot move, less unrealised profit backing new
-/// risk, lower caps, and a lower taker fee.
+/// At once: a narrower jump band (a held price is still accepted after the
+/// confirmation time), a higher initial ratio or initial size factor (they
+/// only limit new risk), a narrower mark-oracle band or per-slot move (they
+/// bind risk-increasing trades), less unrealised profit backing new risk,
+/// lower caps, and a lower taker fee.
 ///
-/// Only through the timelock, in either direction: the maintenance ratio
-/// and its size factor (a rise makes open positions liquidatable at once,
-/// and whoever is ready collects the fees), the confirmation time of held
-/// prices, the fee split, the funding clamp, the permissionless repeg's
-/// gap and delay (each repeg is paid by the fee pool), and everything liquidators
-/// are paid or allowed (fee, share, step size, buffer), since lowering a
-/// keeper's reward can stop liquidations as surely as raising it moves
-/// value to keepers.
+/// Only through the timelock, in either direction: the oracle checks
+/// (staleness, confidence, consensus band, samples: set too strict, no
+/// price is readable, and an account that cannot be valued can neither
+/// withdraw nor be liquidated, which only the timelock could undo), the
+/// maintenance ratio and its size factor (a rise makes open positions
+/// liquidatable at once, and whoever is ready collects the fees), the
+/// confirmation time of held prices, the fee split, the funding clamp, the
+/// permissionless repeg's gap and delay (they let anyone start a repeg the
+/// fee pool pays), and everything liquidators are paid or allowed (fee,
+/// share, step size, buffer), since lowering a keeper's reward can stop
+/// liquidations as surely as raising it moves value to keepers.
 pub fn first_timelocked_change(old: &Tunables, new: &Tunables) -> Option<&'static str> {
     macro_rules! rule {
         ($field:ident, lower) => {
@@ -94,9 +97,9 @@ pub fn first_timelocked_change(old: &Tunables, new: &Tunables) -> Option<&'stati
         };
     }
     let rules = [
-        rule!(max_staleness_secs, lower),
-        rule!(max_confidence_bps, lower),
-        rule!(consensus_band_bps, lower),
+        rule!(max_staleness_secs, fixed),
+        rule!(max_confidence_bps, fixed),
+        rule!(consensus_band_bps, fixed),
         rule!(initial_ratio, higher),
         rule!(maintenance_ratio, fixed),
         rule!(initial_imf_factor, higher),
@@ -104,7 +107,7 @@ pub fn first_timelocked_change(old: &Tunables, new: &Tunables) -> Option<&'stati
         rule!(mark_oracle_band_bps, lower),
         rule!(max_oracle_jump_bps, lower),
         rule!(price_confirmation_secs, fixed),
-        rule!(min_oracle_samples, higher),
+        rule!(min_oracle_samples, fixed),
         rule!(initial_profit_weight_bps, lower),
         rule!(max_slot_move_bps, lower),
         rule!(max_open_interest, lower),
@@ -187,6 +190,10 @@ pub fn apply_market_update(m: &mut Market, update: &MarketParamsUpdate) -> Resul
     m.liquidation.liquidator_share_bps = t.liquidator_share_bps;
     m.liquidation.max_fraction_bps = t.max_liquidation_fraction_bps;
     m.liquidation.buffer_ratio = t.liquidation_buffer_ratio;
+    if (m.repeg_rule.gap_bps, m.repeg_rule.delay_secs) != (t.repeg_gap_bps, t.repeg_delay_secs) {
+        // A gap seen under the old rule does not count toward the new one.
+        m.repeg_rule.gap_since_ts = 0;
+    }
     m.repeg_rule.gap_bps = t.repeg_gap_bps;
     m.repeg_rule.delay_secs = t.repeg_delay_secs;
     Ok(previous_values(&current, update))
@@ -215,11 +222,13 @@ pub fn previous_action(
                 oracles: OracleSet::of(&market.oracle)?,
             })
         }
-        GovernanceAction::UpdateDepth { market_index, .. } => {
+        GovernanceAction::UpdateDepth { market_index, max_cost, .. } => {
             let market = market.ok_or_else(|| error!(VammError::ProposalMismatch))?;
+            // The depth it replaces (the cost cap has no previous value).
             Some(GovernanceAction::UpdateDepth {
                 market_index: *market_index,
                 sqrt_k: market.amm.sqrt_k.get(),
+                max_cost: *max_cost,
             })
         }
         GovernanceAction::SetTimelockDelay { .. } => {
@@ -335,7 +344,8 @@ mod tests {
         assert_eq!(at_once(|t| t.max_open_interest -= 1), None);
         assert_eq!(at_once(|t| t.max_oracle_jump_bps -= 1), None);
         assert_eq!(at_once(|t| t.taker_fee_bps -= 1), None);
-        assert_eq!(at_once(|t| t.min_oracle_samples += 1), None);
+        assert_eq!(at_once(|t| t.min_oracle_samples += 1), Some("min_oracle_samples"));
+        assert_eq!(at_once(|t| t.max_confidence_bps -= 1), Some("max_confidence_bps"));
         assert_eq!(at_once(|t| t.initial_ratio -= 1), Some("initial_ratio"));
         assert_eq!(at_once(|t| t.maintenance_ratio += 1), Some("maintenance_ratio"));
         assert_eq!(at_once(|t| t.maintenance_ratio -= 1), Some("maintenance_ratio"));
@@ -347,5 +357,6 @@ mod tests {
         assert_eq!(at_once(|t| t.price_confirmation_secs -= 1), Some("price_confirmation_secs"));
         assert_eq!(at_once(|t| t.repeg_gap_bps -= 1), Some("repeg_gap_bps"));
         assert_eq!(at_once(|t| t.max_staleness_secs += 1), Some("max_staleness_secs"));
+        assert_eq!(at_once(|t| t.max_staleness_secs -= 1), Some("max_staleness_secs"));
     }
 }

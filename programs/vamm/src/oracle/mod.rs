@@ -118,17 +118,21 @@ pub fn read_and_record(
 
 /// Points `market` at the oracle set `set` and reads it as every
 /// instruction does: the new sources must give a valid price now, passing
-/// the market's checks and lying within the jump band of its oracle TWAP
-/// (a price outside it is refused, not held, so a switch never moves the
-/// price the market uses). Refused while a hold is in progress.
+/// the market's checks. The price goes through the jump guard like any
+/// other: one outside the jump band of the oracle TWAP starts a hold and
+/// is accepted once it persists for the confirmation time, so a switch
+/// moves the market's price no faster than its oracle could, and rescues a
+/// market whose old oracle died (mid-hold or after a move beyond the band).
+/// A hold of the old sources ends: their updates mean nothing now. Returns
+/// the price, or `None` when it is held.
 pub fn switch_sources(
     market: &mut Market,
     set: &OracleSet,
     primary: &AccountInfo,
     secondary: Option<&AccountInfo>,
     clock: OracleClock,
-) -> Result<MarketPrice> {
-    require!(!market.price_guard.is_holding(), VammError::OracleJumpUnconfirmed);
+) -> Result<Option<MarketPrice>> {
+    end_hold(&mut market.price_guard);
     let config = &mut market.oracle;
     config.primary = set.primary_oracle;
     config.primary_source = set.primary_source.to_u8();
@@ -139,7 +143,12 @@ pub fn switch_sources(
     // New feeds have their own sequences.
     config.last_primary_sequence = 0;
     config.last_secondary_sequence = 0;
-    read_and_record(market, primary, secondary, clock)
+    match read_and_record(market, primary, secondary, clock) {
+        Ok(price) => Ok(Some(price)),
+        // The hold is recorded and kept: the switch stands.
+        Err(error) if error == VammError::OracleJumpUnconfirmed.into() => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 fn end_hold(guard: &mut PriceGuard) {

@@ -44,14 +44,16 @@ pub enum GovernanceAction {
     /// `update_market_params` only takes changes that reduce risk).
     UpdateMarketParams { market_index: u16, update: MarketParamsUpdate },
     /// Point a market at other oracle accounts, sources or feeds. Executed
-    /// only when the new sources give a valid price now, within the jump
-    /// band of the market's oracle TWAP, so a switch never moves the price
-    /// the market uses.
+    /// only when the new sources give a valid price now; a price outside
+    /// the jump band is held and accepted after the confirmation time, as
+    /// any oracle jump is.
     SetOracles { market_index: u16, oracles: OracleSet },
     /// Change a market's depth sqrt(k) (`BASE_PRECISION`, listing
     /// bounds), keeping its mark and range; the fee pool pays the cost for
-    /// the traders' net position and a change it cannot pay is refused.
-    UpdateDepth { market_index: u16, sqrt_k: u128 },
+    /// the traders' net position at execution, at most `max_cost` (quote
+    /// native): whoever executes cannot inflate it by opening a position
+    /// first. Refused when the cost exceeds that or what the pool holds.
+    UpdateDepth { market_index: u16, sqrt_k: u128, max_cost: u64 },
     /// The timelock's own delay, seconds (`constants::timelock` bounds);
     /// proposals already queued keep the time they were given.
     SetTimelockDelay { delay_secs: u32 },

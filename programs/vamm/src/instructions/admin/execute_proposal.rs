@@ -77,10 +77,10 @@ pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
                 .ok_or_else(|| error!(VammError::MissingOracleAccount))?;
             switch_sources(market, oracles, primary, ctx.accounts.secondary_oracle.as_deref(), clock)?;
         }
-        GovernanceAction::UpdateDepth { market_index, sqrt_k } => {
+        GovernanceAction::UpdateDepth { market_index, sqrt_k, max_cost } => {
             let market = market.as_deref_mut().ok_or_else(|| error!(VammError::ProposalMismatch))?;
             let old_sqrt_k = market.amm.sqrt_k.get();
-            let change = change_depth(market, *sqrt_k, now)?;
+            let change = change_depth(market, *sqrt_k, *max_cost, now)?;
             emit!(MarketDepthChanged {
                 market_index: *market_index,
                 old_sqrt_k,

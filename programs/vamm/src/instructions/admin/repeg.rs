@@ -4,15 +4,15 @@ use crate::controller::funding::update_twaps;
 use crate::error::VammError;
 use crate::events::MarketRepegged;
 use crate::oracle::{read_and_record, OracleClock};
-use crate::state::{Exchange, Market};
+use crate::state::{Exchange, Market, MarketStatus};
 use anchor_lang::prelude::*;
 
 /// Re-centres the curve on the oracle: the peg moves so the mark equals
 /// the current (valid) oracle price, and the price range moves with it.
 /// The cost to the AMM of the traders' net position is paid from the
 /// market's fee pool into its PnL pool; refused when the pool cannot pay.
-/// The admin may repeg at any time; anyone may once the market's repeg
-/// rule is met (the mark more than `repeg_gap_bps` from the oracle at
+/// The admin may repeg at any time; anyone may, outside a pause, once the
+/// market's repeg rule is met (the mark more than `repeg_gap_bps` from the oracle at
 /// every TWAP update for `repeg_delay_secs`). The TWAPs are updated first,
 /// so the funding premium up to this moment is kept.
 #[derive(Accounts)]
@@ -41,6 +41,9 @@ pub fn handle_repeg(ctx: Context<Repeg>) -> Result<()> {
     )?;
     update_twaps(&mut market, clock.unix_ts, Some(oracle.price))?;
     if !by_admin {
+        // A paused market is an emergency stop: nothing moves its curve
+        // but the admin.
+        require!(market.status()? != MarketStatus::Paused, VammError::MarketNotActive);
         let due = market.repeg_rule.due_at().is_some_and(|due| clock.unix_ts >= due);
         require!(due, VammError::RepegNotDue);
     }
