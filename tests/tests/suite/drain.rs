@@ -19,7 +19,7 @@ async fn everything_drains_to_the_treasury_share() {
 }
 
 async fn drain(seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut env = TestEnv::new().await;
     let markets = [
         env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await,

@@ -32,7 +32,7 @@ fn is_expected_refusal(result: &TxResult) -> bool {
 #[tokio::test]
 async fn random_sequences_conserve_the_vault_and_mirror_the_amm() {
     for seed in [7u64, 2026] {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut env = TestEnv::new().await;
         let markets = [
             env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await,
@@ -103,7 +103,7 @@ async fn opening_and_immediately_closing_never_returns_more_than_was_paid() {
     let mut env = TestEnv::new().await;
     let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
     let alice = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     for _ in 0..20 {
         let before = env.trader_state(&alice.account).await.collateral;
         let direction = if rng.below(2) == 0 { Direction::Long } else { Direction::Short };
