@@ -105,6 +105,15 @@ pub mod seeds {
     pub const PROPOSAL: &[u8] = b"proposal";
 }
 
+/// The permissionless repeg (see `state::RepegRule`).
+pub mod repeg {
+    /// Most one repeg under the rule may cost, bps of the fee pool: the
+    /// peg moves towards the oracle only as far as that pays for. Whoever
+    /// positions against a lagging mark and triggers the repeg can take at
+    /// most this share of the pool per repeg delay, not the whole pool.
+    pub const RULE_BUDGET_BPS: u64 = 1_000;
+}
+
 /// The governance timelock (see `state::governance`).
 pub mod timelock {
     /// Delay of a new exchange: 24 hours between queueing a change and the

@@ -7,7 +7,7 @@
 
 use crate::controller::funding::accrue_funding;
 use crate::error::VammError;
-use crate::math::amm::{depth_change_cost, net_position_closes_within_range, repeg_cost};
+use crate::math::amm::{depth_change_cost, net_position_closes_within_range, peg_within_budget, repeg_cost};
 use crate::math::safe::{mul_div_u128, mul_div_u64, to_u64, SafeMath};
 use crate::state::{Market, MarketStatus};
 use anchor_lang::prelude::*;
@@ -41,9 +41,15 @@ fn pay_from_fee_pool(market: &mut Market, cost: i64, error: VammError) -> Result
 }
 
 /// Re-centres the curve on `oracle_price`: the peg moves so the mark
-/// equals it, and the price range moves with it, keeping its proportions.
-/// Funding accrues first on the fee pool as it was.
-pub fn repeg_to(market: &mut Market, oracle_price: u64, now_ts: i64) -> Result<CurveChange> {
+/// equals it (or, with a `budget` in quote native, as far towards it as
+/// the budget pays for), and the price range moves with it, keeping its
+/// proportions. Funding accrues first on the fee pool as it was.
+pub fn repeg_to(
+    market: &mut Market,
+    oracle_price: u64,
+    budget: Option<u64>,
+    now_ts: i64,
+) -> Result<CurveChange> {
     require_not_settled(market)?;
     accrue_funding(market, now_ts)?;
     let curve = market.amm.curve();
@@ -53,6 +59,10 @@ pub fn repeg_to(market: &mut Market, oracle_price: u64, now_ts: i64) -> Result<C
     require!(new_peg > 0, VammError::InvalidMarketParameter);
     let traders_net_base =
         market.amm.net_base()?.checked_neg().ok_or_else(|| error!(VammError::MathOverflow))?;
+    let new_peg = match budget {
+        Some(budget) => peg_within_budget(&curve, traders_net_base, new_peg, budget)?,
+        None => new_peg,
+    };
     let cost = repeg_cost(&curve, traders_net_base, new_peg)?;
     pay_from_fee_pool(market, cost, VammError::RepegCostExceedsFeePool)?;
     let old_peg = curve.peg;

@@ -287,6 +287,23 @@ pub fn repeg_cost(curve: &Curve, traders_net_base: i64, new_peg: u64) -> Result<
     units_value_rounded_up(units, new_peg as i128 - curve.peg as i128)
 }
 
+/// The peg nearest `target_peg` (moving from the curve's peg towards it)
+/// whose repeg costs the AMM at most `budget` quote native, given traders
+/// net `traders_net_base`. A move the AMM gains from, or pays for within
+/// the budget, goes all the way.
+pub fn peg_within_budget(curve: &Curve, traders_net_base: i64, target_peg: u64, budget: u64) -> Result<u64> {
+    if repeg_cost(curve, traders_net_base, target_peg)? <= budget as i64 {
+        return Ok(target_peg);
+    }
+    // The cost is linear in the peg change: |units| * |change| / BASE_PRECISION
+    // (rounded up), so the largest affordable change is budget * BASE / |units|.
+    let units = closing_units(curve, traders_net_base, false)?.unsigned_abs();
+    let step = (budget as u128).safe_mul(BASE_PRECISION as u128)? / units.max(1);
+    let step = step.min(curve.peg.abs_diff(target_peg) as u128) as u64;
+    let peg = if target_peg > curve.peg { curve.peg.safe_add(step)? } else { curve.peg.safe_sub(step)? };
+    Ok(peg.max(1))
+}
+
 impl Curve {
     /// The curve at depth `new_sqrt_k` instead of `old_sqrt_k`: both
     /// reserves scale by the same factor, so the mark stays where it is (to
@@ -591,6 +608,27 @@ mod tests {
                 prop_assert!(cost >= 0, "deepening cost {}", cost);
             } else if new_sqrt_k < old_sqrt_k {
                 prop_assert!(cost <= 1, "thinning cost {}", cost);
+            }
+        }
+    }
+
+    proptest! {
+        /// A budget-bounded repeg never costs more than its budget and
+        /// moves the peg towards the target, all the way when affordable.
+        #[test]
+        fn a_repeg_within_budget_stays_within_it(
+            net in -200_000i64..200_000,
+            target in 50_000_000u64..200_000_000,
+            budget in 0u64..10_000_000_000,
+        ) {
+            let c = curve();
+            let net = net * SOL as i64 / 10;
+            let peg = peg_within_budget(&c, net, target, budget).unwrap();
+            let cost = repeg_cost(&c, net, peg).unwrap();
+            prop_assert!(cost <= budget as i64, "cost {} over budget {}", cost, budget);
+            prop_assert!(c.peg.min(target) <= peg && peg <= c.peg.max(target));
+            if repeg_cost(&c, net, target).unwrap() <= budget as i64 {
+                prop_assert_eq!(peg, target);
             }
         }
     }

@@ -1,8 +1,9 @@
-use crate::constants::seeds;
+use crate::constants::{repeg, seeds, BPS_DENOMINATOR};
 use crate::controller::curve::repeg_to;
 use crate::controller::funding::update_twaps;
 use crate::error::VammError;
 use crate::events::MarketRepegged;
+use crate::math::safe::mul_div_u64;
 use crate::oracle::{read_and_record, OracleClock};
 use crate::state::{Exchange, Market, MarketStatus};
 use anchor_lang::prelude::*;
@@ -12,7 +13,8 @@ use anchor_lang::prelude::*;
 /// The cost to the AMM of the traders' net position is paid from the
 /// market's fee pool into its PnL pool; refused when the pool cannot pay.
 /// The admin may repeg at any time; anyone may, outside a pause, once the
-/// market's repeg rule is met (the mark more than `repeg_gap_bps` from the oracle at
+/// market's repeg rule is met, and then only as far towards the oracle as
+/// a tenth of the fee pool pays for (`constants::repeg`) (the mark more than `repeg_gap_bps` from the oracle at
 /// every TWAP update for `repeg_delay_secs`). The TWAPs are updated first,
 /// so the funding premium up to this moment is kept.
 #[derive(Accounts)]
@@ -47,8 +49,14 @@ pub fn handle_repeg(ctx: Context<Repeg>) -> Result<()> {
         let due = market.repeg_rule.due_at().is_some_and(|due| clock.unix_ts >= due);
         require!(due, VammError::RepegNotDue);
     }
+    // Under the rule, a repeg may cost at most a share of the fee pool.
+    let budget = if by_admin {
+        None
+    } else {
+        Some(mul_div_u64(market.pools.fee_pool, repeg::RULE_BUDGET_BPS, BPS_DENOMINATOR, false)?)
+    };
     let old_peg = market.amm.peg;
-    let change = repeg_to(&mut market, oracle.price, clock.unix_ts)?;
+    let change = repeg_to(&mut market, oracle.price, budget, clock.unix_ts)?;
     emit!(MarketRepegged {
         market_index: market.market_index,
         old_peg,
