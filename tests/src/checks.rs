@@ -38,6 +38,19 @@ impl TestEnv {
     /// Vault conservation and AMM/position consistency over every market
     /// and every trader account the test created.
     pub async fn check_invariants(&mut self) {
+        let violations = self.invariant_violations().await;
+        assert!(violations.is_empty(), "invariants broken:\n{}", violations.join("\n"));
+    }
+
+    /// What `check_invariants` asserts, as a list of what is broken (empty
+    /// when everything holds), for the stateful fuzzer to report and shrink.
+    pub async fn invariant_violations(&mut self) -> Vec<String> {
+        let mut broken = Vec::new();
+        let mut expect = |holds: bool, what: String| {
+            if !holds {
+                broken.push(what);
+            }
+        };
         let vault = self.vault;
         let vault_balance = self.token_balance(&vault).await as u128;
         let mut ledger = 0u128;
@@ -67,30 +80,43 @@ impl TestEnv {
                 }
                 pending += p.pending_profit as u128;
             }
-            assert_eq!(market.amm.base_long as i128, long, "market {index}: long open interest");
-            assert_eq!(market.amm.base_short as i128, short, "market {index}: short open interest");
-            assert_eq!(
-                market.amm.net_base().unwrap() as i128,
-                -(long + short),
-                "market {index}: AMM net base"
+            let (amm_long, amm_short) = (market.amm.base_long as i128, market.amm.base_short as i128);
+            expect(
+                amm_long == long,
+                format!("market {index}: long open interest {amm_long}, positions {long}"),
             );
-            assert_eq!(pools.unpaid_profit as u128, pending, "market {index}: unpaid profit claims");
+            expect(
+                amm_short == short,
+                format!("market {index}: short open interest {amm_short}, positions {short}"),
+            );
+            let net = market.amm.net_base().map(|n| n as i128).unwrap_or(i128::MIN);
+            expect(
+                net == -(long + short),
+                format!("market {index}: AMM net base {net}, positions {}", long + short),
+            );
+            expect(
+                pools.unpaid_profit as u128 == pending,
+                format!("market {index}: unpaid profit {}, claims {pending}", pools.unpaid_profit),
+            );
             let k_now = market.amm.curve().k().unwrap();
             let sqrt_k = market.amm.sqrt_k.get();
-            assert!(
+            expect(
                 k_now >= vamm::math::u256::U256::from(sqrt_k) * vamm::math::u256::U256::from(sqrt_k),
-                "market {index}: k shrank"
+                format!("market {index}: k shrank"),
             );
         }
-        assert_eq!(vault_balance, ledger, "vault balance must equal what the ledger says it holds");
+        expect(
+            vault_balance == ledger,
+            format!("vault balance {vault_balance} must equal what the ledger says it holds, {ledger}"),
+        );
         let insurance_vault = ix::insurance_vault_pda(&self.exchange);
         let insurance_tokens = self.token_balance(&insurance_vault).await;
         let fund = self.exchange_state().await.insurance;
-        assert_eq!(
-            insurance_tokens,
-            fund.balance + self.insurance_donated,
-            "insurance vault must equal the fund's ledger"
+        expect(
+            insurance_tokens == fund.balance + self.insurance_donated,
+            format!("insurance vault {insurance_tokens} must equal the fund's ledger {}", fund.balance),
         );
+        broken
     }
 }
 

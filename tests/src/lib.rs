@@ -7,6 +7,7 @@
 #![allow(deprecated)]
 
 pub mod checks;
+pub mod fuzz;
 pub mod generated_docs;
 pub use vamm_client::{ix, oracle_accounts as oracle};
 
@@ -111,6 +112,19 @@ impl TestEnv {
         let admin = env.admin.insecure_clone();
         env.send(&[ix], &[&admin]).await.expect("initialize_exchange");
         env
+    }
+
+    /// An exchange whose guardian is a separate funded key, with one
+    /// SOL-PERP market (Pyth) at 100.
+    pub async fn with_guardian() -> (Self, Keypair) {
+        let mut env = Self::bare().await;
+        let guardian = env.wallet();
+        let admin = env.admin.insecure_clone();
+        env.send(&[ix::initialize_exchange(&admin.pubkey(), &env.mint, guardian.pubkey())], &[&admin])
+            .await
+            .expect("initialize_exchange");
+        env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+        (env, guardian)
     }
 
     /// A started runtime with the USDC mint but no exchange.

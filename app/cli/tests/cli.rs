@@ -13,6 +13,22 @@ struct Local {
 }
 
 impl Local {
+    /// Writes a Pyth price update for `oracle` (feed id as hex) at `price` USDC.
+    fn publish_pyth(&self, oracle: &str, feed: &str, price: &str) {
+        self.ok(&[
+            "local",
+            "publish-oracle",
+            "--address",
+            oracle,
+            "--source",
+            "pyth",
+            "--feed-id",
+            feed,
+            "--price",
+            price,
+        ]);
+    }
+
     fn new(name: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("vamm-cli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -118,18 +134,7 @@ fn governance_and_trader_flows_end_to_end() {
     let mint = usdc["mint"].as_str().unwrap().to_string();
     local.ok(&["gov", "init", "--mint", &mint]);
     let oracle = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin";
-    local.ok(&[
-        "local",
-        "publish-oracle",
-        "--address",
-        oracle,
-        "--source",
-        "pyth",
-        "--feed-id",
-        &"ab".repeat(32),
-        "--price",
-        "100",
-    ]);
+    local.publish_pyth(oracle, &"ab".repeat(32), "100");
     let config = market_toml(&local.dir, oracle);
     // Listing goes through the timelock: queued, refused before the delay,
     // executed by anyone after it.
@@ -141,18 +146,7 @@ fn governance_and_trader_flows_end_to_end() {
     let err = local.fails(&["gov", "execute", "0"]);
     assert!(err.contains("TimelockNotElapsed"), "{err}");
     local.ok(&["local", "advance", "86400"]);
-    local.ok(&[
-        "local",
-        "publish-oracle",
-        "--address",
-        oracle,
-        "--source",
-        "pyth",
-        "--feed-id",
-        &"ab".repeat(32),
-        "--price",
-        "100",
-    ]);
+    local.publish_pyth(oracle, &"ab".repeat(32), "100");
     local.ok(&["gov", "execute", "0"]);
     let exchange = local.ok(&["gov", "show"]);
     assert_eq!(exchange["timelock_delay_secs"], 86_400);
@@ -190,18 +184,7 @@ fn governance_and_trader_flows_end_to_end() {
 
     // Funding comes due an hour later; the oracle is republished first.
     local.ok(&["local", "advance", "3600"]);
-    local.ok(&[
-        "local",
-        "publish-oracle",
-        "--address",
-        oracle,
-        "--source",
-        "pyth",
-        "--feed-id",
-        &"ab".repeat(32),
-        "--price",
-        "100",
-    ]);
+    local.publish_pyth(oracle, &"ab".repeat(32), "100");
     // A queued change the guardian or the admin cancels.
     let queued = local.ok(&["gov", "queue", "set-unstake-cooldown", "86400"]);
     assert_eq!(queued["id"], 1);
@@ -327,18 +310,7 @@ fn the_deploy_step_is_idempotent() {
     let mint = usdc["mint"].as_str().unwrap();
     let oracle = "7UVimffxr9ow1uXYxsr4LHAcV58mLzhmwaeKvJ1pjLiE";
     let feed = "ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d";
-    local.ok(&[
-        "local",
-        "publish-oracle",
-        "--address",
-        oracle,
-        "--source",
-        "pyth",
-        "--feed-id",
-        feed,
-        "--price",
-        "150",
-    ]);
+    local.publish_pyth(oracle, feed, "150");
     // The shipped deploy file, with the local mint and only its SOL market
     // (the other oracles are not published here).
     // At run time: a test binary shared through one target directory may
@@ -360,18 +332,7 @@ fn the_deploy_step_is_idempotent() {
     assert_eq!(again["steps"][1]["done"], queued);
     // After the delay, with the oracle publishing, the listing executes.
     local.ok(&["local", "advance", "86400"]);
-    local.ok(&[
-        "local",
-        "publish-oracle",
-        "--address",
-        oracle,
-        "--source",
-        "pyth",
-        "--feed-id",
-        feed,
-        "--price",
-        "150",
-    ]);
+    local.publish_pyth(oracle, feed, "150");
     let listed = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
     assert_eq!(listed["steps"][1]["done"], "listed as market 0 (proposal 0)");
     let second = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);

@@ -2,23 +2,16 @@
 //! executing proposals.
 
 use crate::transport::{ClientError, ClientResult, Transport};
+use crate::valuation::fetch_exchange;
 use crate::{decode, ix};
 use anchor_lang::Discriminator;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use vamm::state::{Exchange, GovernanceAction, Proposal};
-
-pub async fn exchange<T: Transport>(t: &mut T) -> ClientResult<Exchange> {
-    let account = t
-        .account(&ix::exchange_pda())
-        .await?
-        .ok_or_else(|| ClientError::Transport("the exchange is not initialised".into()))?;
-    decode::exchange(&account).map_err(|e| ClientError::Transport(e.to_string()))
-}
+use vamm::state::{GovernanceAction, Proposal};
 
 /// Queues `action` signed by `admin`; returns the proposal's id.
 pub async fn queue<T: Transport>(t: &mut T, admin: &Keypair, action: GovernanceAction) -> ClientResult<u64> {
-    let id = exchange(t).await?.proposal_count;
+    let id = fetch_exchange(t).await?.proposal_count;
     t.send(&[ix::queue_proposal(&admin.pubkey(), id, action)], &[admin]).await?;
     Ok(id)
 }

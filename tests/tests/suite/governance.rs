@@ -9,14 +9,8 @@ use vamm::state::{GovernanceAction, MarketStatus};
 use vamm_tests::*;
 
 async fn env_with_guardian() -> (TestEnv, usize, solana_keypair::Keypair) {
-    let mut env = TestEnv::bare().await;
-    let guardian = env.wallet();
-    let admin = env.admin.insecure_clone();
-    env.send(&[ix::initialize_exchange(&admin.pubkey(), &env.mint, guardian.pubkey())], &[&admin])
-        .await
-        .unwrap();
-    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
-    (env, sol, guardian)
+    let (env, guardian) = TestEnv::with_guardian().await;
+    (env, 0, guardian)
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod cross_margin;
 mod docs;
 mod drain;
 mod funding;
+mod fuzz;
 mod governance;
 mod hardening;
 mod insurance;

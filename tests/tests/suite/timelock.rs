@@ -14,16 +14,8 @@ use vamm_tests::*;
 
 const DAY: i64 = 86_400;
 
-/// An exchange with a guardian key and one SOL market at 100.
 async fn env_with_guardian() -> (TestEnv, Keypair) {
-    let mut env = TestEnv::bare().await;
-    let guardian = env.wallet();
-    let admin = env.admin.insecure_clone();
-    env.send(&[ix::initialize_exchange(&admin.pubkey(), &env.mint, guardian.pubkey())], &[&admin])
-        .await
-        .unwrap();
-    env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
-    (env, guardian)
+    TestEnv::with_guardian().await
 }
 
 fn fee_rise(taker_fee_bps: u16) -> GovernanceAction {
