@@ -459,76 +459,101 @@ impl World {
 
     /// Delists everything and lets everyone leave: nothing may stay stuck.
     async fn drain(&mut self) -> Result<(), String> {
-        let env = &mut self.env;
-        env.advance_time(10).await;
-        self.prices = self.prices.map(|p| p.max(PRICE / 100));
-        for (market, price) in self.prices.iter().enumerate() {
+        let traders: Vec<&Trader> = self.traders.iter().chain([&self.arb, &self.keeper_trader]).collect();
+        drain_to_zero(&mut self.env, &mut self.keeper, &self.prices, &traders, &[&self.staker]).await
+    }
+}
+
+/// Delists every market at `prices` (one per market) and lets every
+/// account leave: held prices are confirmed first (the documented bounded
+/// delay), every market is paused and settled at its oracle, the keeper
+/// settles positions, resolves losses and pays claims, insurance fees are
+/// swept, every trader withdraws all its collateral and every staker
+/// unstakes every share. `Err` names what stayed stuck or which invariant
+/// broke.
+pub async fn drain_to_zero(
+    env: &mut TestEnv,
+    keeper: &mut Keeper,
+    prices: &[u64],
+    traders: &[&Trader],
+    stakers: &[&Trader],
+) -> Result<(), String> {
+    let markets = env.markets.len();
+    let publish_all = |env: &mut TestEnv| {
+        for (market, price) in prices.iter().enumerate() {
             env.set_price(market, *price);
         }
-        // Settling needs an accepted price: a price outside the jump band
-        // is held by the first update and accepted by one after the
-        // confirmation time, the documented bounded delay.
-        for _ in 0..2 {
-            let mut confirmation = 0;
-            for market in 0..2 {
-                let _ = env.update_twaps(market).await;
-                confirmation = confirmation.max(env.market_state(market).await.price_guard.confirmation_secs);
-            }
-            env.advance_time(confirmation as i64 + 1).await;
-            for (market, price) in self.prices.iter().enumerate() {
-                env.set_price(market, *price);
-            }
+    };
+    env.advance_time(10).await;
+    publish_all(env);
+    // Settling needs an accepted price: a price outside the jump band is
+    // held by the first update and accepted by one after the confirmation
+    // time.
+    for _ in 0..2 {
+        let mut confirmation = 0;
+        for market in 0..markets {
+            let _ = env.update_twaps(market).await;
+            confirmation = confirmation.max(env.market_state(market).await.price_guard.confirmation_secs);
         }
-        for market in 0..2 {
-            if env.market_state(market).await.status().map_err(|e| e.to_string())? != MarketStatus::Settled {
-                let _ = env.set_status(market, MarketStatus::Paused).await;
-                env.settle_market(market).await.map_err(|e| format!("settle_market {market}: {e:?}"))?;
-            }
+        env.advance_time(confirmation as i64 + 1).await;
+        publish_all(env);
+    }
+    for market in 0..markets {
+        if env.market_state(market).await.status().map_err(|e| e.to_string())? != MarketStatus::Settled {
+            let _ = env.set_status(market, MarketStatus::Paused).await;
+            env.settle_market(market).await.map_err(|e| format!("settle_market {market}: {e:?}"))?;
         }
-        for _ in 0..4 {
-            self.keeper.tick(&mut env.rt).await.map_err(|e| format!("keeper tick failed: {e}"))?;
+    }
+    for _ in 0..4 {
+        keeper.tick(&mut env.rt).await.map_err(|e| format!("keeper tick failed: {e}"))?;
+    }
+    for market in 0..markets {
+        let state = env.market_state(market).await;
+        let left = (state.amm.base_long, state.amm.base_short, state.pools.unpaid_profit);
+        if left != (0, 0, 0) {
+            return Err(format!("market {market} kept positions or claims after the drain: {left:?}"));
         }
-        for market in 0..2 {
-            let state = env.market_state(market).await;
-            let left = (state.amm.base_long, state.amm.base_short, state.pools.unpaid_profit);
-            if left != (0, 0, 0) {
-                return Err(format!("market {market} kept positions or claims after the drain: {left:?}"));
-            }
-            if state.pools.unpaid_loss_long + state.pools.unpaid_loss_short != 0 {
-                return Err(format!("market {market} kept unresolved losses after the drain"));
-            }
-            if state.pools.insurance_pending > 0 {
-                env.sweep_insurance_fees(market).await.map_err(|e| format!("sweep {market}: {e:?}"))?;
-            }
+        if state.pools.unpaid_loss_long + state.pools.unpaid_loss_short != 0 {
+            return Err(format!("market {market} kept unresolved losses after the drain"));
         }
-        let everyone: Vec<Trader> =
-            self.traders.iter().chain([&self.arb, &self.keeper_trader]).map(Trader::clone_keys).collect();
-        for trader in &everyone {
-            let state = env.trader_state(&trader.account).await;
-            if state.positions.iter().any(|p| p.is_open()) {
-                return Err(format!("{} still has a slot in use", trader.account));
-            }
-            if state.collateral > 0 {
-                env.withdraw(trader, state.collateral).await.map_err(|e| format!("final withdraw: {e:?}"))?;
-            }
+        if state.pools.pnl_pool != 0 {
+            return Err(format!("market {market}: a final PnL pool moves its surplus to the treasury"));
         }
-        let staker = self.staker.clone_keys();
-        let shares = env.stake_state(&staker).await.shares;
+        if state.pools.insurance_pending > 0 {
+            env.sweep_insurance_fees(market).await.map_err(|e| format!("sweep {market}: {e:?}"))?;
+        }
+    }
+    for trader in traders {
+        let state = env.trader_state(&trader.account).await;
+        if state.positions.iter().any(|p| p.is_open()) {
+            return Err(format!("{} still has a slot in use", trader.account));
+        }
+        if state.collateral > 0 {
+            env.withdraw(trader, state.collateral).await.map_err(|e| format!("final withdraw: {e:?}"))?;
+        }
+    }
+    let mut available = env.now;
+    for staker in stakers {
+        let shares = env.stake_state(staker).await.shares;
         if shares > 0 {
             let request = crate::ix::request_unstake(&staker.owner.pubkey(), shares);
             env.send(&[request], &[&staker.owner]).await.map_err(|e| format!("final request: {e:?}"))?;
-            let available = env.stake_state(&staker).await.unstake_available_ts;
-            env.set_time(available.max(env.now)).await;
+            available = available.max(env.stake_state(staker).await.unstake_available_ts);
+        }
+    }
+    env.set_time(available).await;
+    for staker in stakers {
+        if env.stake_state(staker).await.unstake_shares > 0 {
             let unstake =
                 crate::ix::unstake(&staker.owner.pubkey(), &staker.usdc, &env.mint, &env.all_markets());
             env.send(&[unstake], &[&staker.owner]).await.map_err(|e| format!("final unstake: {e:?}"))?;
         }
-        let broken = env.invariant_violations().await;
-        if !broken.is_empty() {
-            return Err(broken.join("; "));
-        }
-        Ok(())
     }
+    let broken = env.invariant_violations().await;
+    if !broken.is_empty() {
+        return Err(broken.join("; "));
+    }
+    Ok(())
 }
 
 impl Trader {

@@ -241,26 +241,27 @@ async fn migrate<T: Transport>(
             continue;
         }
         let now = t.clock().await.map_err(send)?.unix_ts;
-        let pending = governance::proposals(t).await.map_err(send)?.into_iter().find(|p| {
-            p.status == ProposalStatus::Queued
-                && now <= p.expires_ts
-                && matches!(&p.action, GovernanceAction::ListMarket { params, .. } if market_name(params) == market.name)
+        // The listings waiting or executable, read once per market.
+        let open_listings: Vec<Proposal> = governance::proposals(t)
+            .await
+            .map_err(send)?
+            .into_iter()
+            .filter(|p| p.status == ProposalStatus::Queued && now <= p.expires_ts)
+            .filter(|p| matches!(p.action, GovernanceAction::ListMarket { .. }))
+            .collect();
+        let pending = open_listings.iter().find(|p| {
+            matches!(&p.action, GovernanceAction::ListMarket { params, .. } if market_name(params) == market.name)
         });
         let done = match pending {
             Some(p) if now >= p.executable_ts => {
                 governance::execute(t, signer, p.id).await.map_err(send)?;
-                format!("listed as market {} (proposal {})", list_index(&p), p.id)
+                format!("listed as market {} (proposal {})", list_index(p), p.id)
             }
             Some(p) => format!("queued as proposal {}: executable from {}", p.id, p.executable_ts),
             None => {
                 let index = fetch_exchange(t).await.map_err(send)?.market_count;
-                let queued_listings = governance::proposals(t)
-                    .await
-                    .map_err(send)?
-                    .iter()
-                    .filter(|p| p.status == ProposalStatus::Queued && now <= p.expires_ts)
-                    .filter(|p| matches!(p.action, GovernanceAction::ListMarket { .. }))
-                    .count() as u16;
+                // Listings queued ahead of this one take the indices before it.
+                let queued_listings = open_listings.len() as u16;
                 let (params, primary, secondary) = market_params(market, index + queued_listings)?;
                 let action = GovernanceAction::ListMarket {
                     params,

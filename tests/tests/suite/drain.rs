@@ -5,7 +5,6 @@
 //! end holding exactly the treasury's share, the insurance vault exactly
 //! the fund's remainder, and no account a claim or a loss it cannot settle.
 
-use solana_signer::Signer;
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::state::MarketStatus;
 use vamm_client::keeper::KeeperConfig;
@@ -79,60 +78,19 @@ async fn drain(seed: u64) {
         env.check_invariants().await;
     }
 
-    // Delist everything: pause, settle at the oracle, close every position.
-    env.advance_time(10).await;
-    for (i, price) in prices.iter().enumerate() {
-        env.set_price(markets[i], *price);
-    }
-    keeper.tick(&mut env.rt).await.unwrap();
-    for &m in &markets {
-        env.set_status(m, MarketStatus::Paused).await.unwrap();
-        env.settle_market(m).await.unwrap();
-    }
-    // The keeper settles positions, resolves bankruptcies and pays claims.
-    for _ in 0..3 {
-        keeper.tick(&mut env.rt).await.unwrap();
-    }
-    env.check_invariants().await;
+    // Delist everything, settle every position, pay every claim, and let
+    // every trader and staker leave.
+    let everyone: Vec<&Trader> = traders.iter().chain([&arb, &keeper_trader]).collect();
+    let prices: Vec<u64> = prices.to_vec();
+    vamm_tests::fuzz::drain_to_zero(&mut env, &mut keeper, &prices, &everyone, &[&stakers[0], &stakers[1]])
+        .await
+        .unwrap_or_else(|what| panic!("drain seed {seed}: {what}"));
     let mut claims_written_off = 0;
     for &m in &markets {
         let market = env.market_state(m).await;
         assert_eq!(market.status, MarketStatus::Settled as u8);
-        assert_eq!((market.amm.base_long, market.amm.base_short), (0, 0), "positions left");
-        assert_eq!((market.pools.unpaid_loss_long, market.pools.unpaid_loss_short), (0, 0), "losses left");
-        assert_eq!(market.pools.unpaid_profit, 0, "claims left");
-        assert_eq!(market.pools.pnl_pool, 0, "a final pool moves its surplus to the treasury");
         claims_written_off += market.stats.claims_written_off;
-        if market.pools.insurance_pending > 0 {
-            env.sweep_insurance_fees(m).await.unwrap();
-        }
     }
-
-    // Every trader leaves.
-    for address in env.trader_accounts.clone() {
-        let state = env.trader_state(&address).await;
-        assert!(state.positions.iter().all(|p| !p.is_open()), "{address}: a slot is still in use");
-        let owner = traders
-            .iter()
-            .chain([&arb, &keeper_trader])
-            .find(|t| t.account == address)
-            .expect("a known trader");
-        if state.collateral > 0 {
-            env.withdraw(owner, state.collateral).await.unwrap();
-        }
-    }
-    // Every staker leaves.
-    for staker in &stakers {
-        let shares = env.stake_state(staker).await.shares;
-        env.send(&[ix::request_unstake(&staker.owner.pubkey(), shares)], &[&staker.owner]).await.unwrap();
-    }
-    env.advance_time(7 * 24 * 3_600).await;
-    let markets_keys = env.all_markets();
-    for staker in &stakers {
-        let ix = ix::unstake(&staker.owner.pubkey(), &staker.usdc, &env.mint, &markets_keys);
-        env.send(&[ix], &[&staker.owner]).await.unwrap();
-    }
-    env.check_invariants().await;
 
     let mut treasury = 0;
     let mut fee_pools = 0;

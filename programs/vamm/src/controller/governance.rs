@@ -244,13 +244,15 @@ pub fn previous_action(
     })
 }
 
-/// Refuses an action whose values are out of bounds as the exchange and
-/// market stand (checked when queued and again when executed).
+/// Refuses an action given no market, another market, or one it does not
+/// need, and one whose values are out of bounds as the exchange and market
+/// stand (checked when queued and again when executed).
 pub fn validate_action(
     action: &GovernanceAction,
     exchange: &Exchange,
     market: Option<&Market>,
 ) -> Result<()> {
+    require!(market.map(|m| m.market_index) == action.market_index(), VammError::ProposalMismatch);
     match action {
         GovernanceAction::ListMarket { params, primary_oracle, secondary_oracle } => {
             validate_listing(params)?;
@@ -279,7 +281,6 @@ pub fn validate_action(
             checks.validate()?;
         }
         GovernanceAction::UpdateDepth { sqrt_k, .. } => {
-            require!(market.is_some(), VammError::ProposalMismatch);
             require!(
                 (bounds::MIN_SQRT_K..=bounds::MAX_SQRT_K).contains(sqrt_k),
                 VammError::InvalidMarketParameter

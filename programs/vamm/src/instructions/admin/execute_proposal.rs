@@ -44,15 +44,7 @@ pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
     proposal.require_executable(now)?;
     let action = proposal.action.clone();
     let mut exchange = ctx.accounts.exchange.load_mut()?;
-    let mut market = match (&ctx.accounts.market, action.market_index()) {
-        (Some(loader), Some(index)) => {
-            let market = loader.load_mut()?;
-            require!(market.market_index == index, VammError::ProposalMismatch);
-            Some(market)
-        }
-        (None, None) => None,
-        _ => return err!(VammError::ProposalMismatch),
-    };
+    let mut market = ctx.accounts.market.as_ref().map(|loader| loader.load_mut()).transpose()?;
     validate_action(&action, &exchange, market.as_deref())?;
     let previous = previous_action(&action, &exchange, market.as_deref())?;
     match &action {

@@ -35,15 +35,7 @@ pub struct QueueProposal<'info> {
 pub fn handle_queue_proposal(ctx: Context<QueueProposal>, action: GovernanceAction) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut exchange = ctx.accounts.exchange.load_mut()?;
-    let market = match (&ctx.accounts.market, action.market_index()) {
-        (Some(loader), Some(index)) => {
-            let market = loader.load()?;
-            require!(market.market_index == index, VammError::ProposalMismatch);
-            Some(market)
-        }
-        (None, None) => None,
-        _ => return err!(VammError::ProposalMismatch),
-    };
+    let market = ctx.accounts.market.as_ref().map(|loader| loader.load()).transpose()?;
     validate_action(&action, &exchange, market.as_deref())?;
     let previous = previous_action(&action, &exchange, market.as_deref())?;
     let executable_ts = now.safe_add(exchange.timelock_delay_secs as i64)?;
