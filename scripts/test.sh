@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: math unit and property tests, the real-runtime
-# integration suite, and the check that the committed IDL matches the source.
+# integration suite (stateful fuzzing included), the check that the
+# committed IDL matches the source, and a short run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One target directory per machine, reused by CI and later sessions.
@@ -18,5 +19,9 @@ trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 echo "== IDL is up to date"
 cargo run --quiet --locked -p xtask -- idl --check
+# The math's fuzz targets, built and run briefly (needs the nightly
+# toolchain; says so and skips without it).
+echo "== coverage-guided fuzzing of the math"
+./scripts/fuzz.sh "${VAMM_FUZZ_TARGET_SECS:-20}"
 # One closing line for the whole run.
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$log"

@@ -18,11 +18,12 @@ use vamm::error::VammError;
 use vamm::instructions::{LiquidateParams, LiquidationMode};
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::math::margin::HealthState;
-use vamm::state::MarketStatus;
+use vamm::state::{GovernanceAction, MarketStatus};
 use vamm_client::keeper::{Keeper, KeeperConfig};
 
 /// Traders in every sequence (the keeper and the arbitrageur come on top).
-pub const TRADERS: u8 = 5;
+/// Each has a delegate wallet allowed to trade for it.
+pub const TRADERS: u8 = 8;
 /// Starting oracle prices of the two markets, `PRICE_PRECISION`.
 const START_PRICES: [u64; 2] = [100 * PRICE, 2_000 * PRICE];
 
@@ -57,6 +58,26 @@ pub enum Op {
         market: u8,
         percent: u8,
     },
+    /// A reduce-only order by base: it must never add to or flip the
+    /// position.
+    ReduceOnly {
+        trader: u8,
+        market: u8,
+        long: bool,
+        milli: u32,
+    },
+    /// The trader's delegate opens by quote for it.
+    DelegateOpen {
+        trader: u8,
+        market: u8,
+        long: bool,
+        usdc: u32,
+    },
+    /// The trader's delegate tries to withdraw: it must be refused.
+    DelegateWithdraw {
+        trader: u8,
+        usdc: u32,
+    },
     /// The oracle moves by `bps` (signed) and the clock by `secs`.
     Move {
         market: u8,
@@ -77,6 +98,12 @@ pub enum Op {
     /// The second source of the two-oracle market disagrees by `bps`.
     Disagree {
         bps: u16,
+    },
+    /// A market's first source is rewritten with an update `secs` old (a
+    /// publisher lagging, or an old update posted late).
+    Stale {
+        market: u8,
+        secs: u16,
     },
     /// The arbitrageur brings a market's mark to its oracle.
     Arbitrage {
@@ -116,6 +143,25 @@ pub enum Op {
     Repeg {
         market: u8,
     },
+    /// A parameter or depth change through the timelock: queued, the delay
+    /// waited out (oracles keep publishing), executed. `scale` is the new
+    /// value in percent of the old one (50 to 200).
+    Govern {
+        market: u8,
+        change: u8,
+        scale: u8,
+    },
+    /// An instant change that only reduces risk: a higher initial ratio, a
+    /// lower open-interest cap or a lower taker fee.
+    Tighten {
+        market: u8,
+        change: u8,
+    },
+    /// The market is paused and settled at its oracle in the middle of the
+    /// sequence; everything after must cope with a delisted market.
+    Delist {
+        market: u8,
+    },
     Advance {
         secs: u32,
     },
@@ -128,28 +174,38 @@ pub fn generate(rng: &mut Rng, len: usize) -> Vec<Op> {
         let trader = rng.below(TRADERS as u64) as u8;
         let market = rng.below(2) as u8;
         let long = rng.below(2) == 0;
-        let op = match rng.below(100) {
-            0..=5 => Op::Deposit { trader, usdc: 1 + rng.below(2_000) as u32 },
-            6..=10 => Op::Withdraw { trader, usdc: 1 + rng.below(2_000) as u32 },
-            11..=22 => Op::OpenBase { trader, market, long, milli: 1 + rng.below(60_000) as u32 },
-            23..=34 => Op::OpenQuote { trader, market, long, usdc: 1 + rng.below(20_000) as u32 },
-            35..=42 => Op::Close { trader, market, percent: 1 + rng.below(120) as u8 },
-            43..=52 => Op::Move { market, bps: rng.below(801) as i16 - 400, secs: 1 + rng.below(900) as u16 },
-            53..=55 => Op::Jump { market, percent: rng.below(81) as i8 - 50, revert: rng.below(2) == 0 },
-            56 => Op::Outage { secs: 30 + rng.below(900) as u16 },
-            57 => Op::Disagree { bps: rng.below(300) as u16 },
-            58..=63 => Op::Arbitrage { market },
-            64..=66 => Op::Funding { market },
-            67..=68 => Op::Twaps { market },
-            69..=74 => Op::Liquidate { trader, market, takeover: rng.below(2) == 0 },
-            75..=76 => Op::Resolve { trader, market },
-            77..=78 => Op::SettlePnl { trader, market },
-            79..=84 => Op::KeeperTick,
-            85..=86 => Op::Stake { usdc: 1 + rng.below(5_000) as u32 },
-            87 => Op::RequestUnstake { percent: 1 + rng.below(100) as u8 },
-            88 => Op::Unstake,
-            89..=90 => Op::Status { market, status: rng.below(3) as u8 },
-            91 => Op::Repeg { market },
+        // Weights in thousandths.
+        let op = match rng.below(1_000) {
+            0..=59 => Op::Deposit { trader, usdc: 1 + rng.below(2_000) as u32 },
+            60..=109 => Op::Withdraw { trader, usdc: 1 + rng.below(2_000) as u32 },
+            110..=209 => Op::OpenBase { trader, market, long, milli: 1 + rng.below(60_000) as u32 },
+            210..=309 => Op::OpenQuote { trader, market, long, usdc: 1 + rng.below(20_000) as u32 },
+            310..=379 => Op::Close { trader, market, percent: 1 + rng.below(120) as u8 },
+            380..=419 => Op::ReduceOnly { trader, market, long, milli: 1 + rng.below(60_000) as u32 },
+            420..=449 => Op::DelegateOpen { trader, market, long, usdc: 1 + rng.below(20_000) as u32 },
+            450..=459 => Op::DelegateWithdraw { trader, usdc: 1 + rng.below(2_000) as u32 },
+            460..=559 => {
+                Op::Move { market, bps: rng.below(801) as i16 - 400, secs: 1 + rng.below(900) as u16 }
+            }
+            560..=589 => Op::Jump { market, percent: rng.below(81) as i8 - 50, revert: rng.below(2) == 0 },
+            590..=599 => Op::Outage { secs: 30 + rng.below(900) as u16 },
+            600..=609 => Op::Disagree { bps: rng.below(300) as u16 },
+            610..=619 => Op::Stale { market, secs: 1 + rng.below(3_600) as u16 },
+            620..=679 => Op::Arbitrage { market },
+            680..=709 => Op::Funding { market },
+            710..=729 => Op::Twaps { market },
+            730..=789 => Op::Liquidate { trader, market, takeover: rng.below(2) == 0 },
+            790..=809 => Op::Resolve { trader, market },
+            810..=829 => Op::SettlePnl { trader, market },
+            830..=889 => Op::KeeperTick,
+            890..=909 => Op::Stake { usdc: 1 + rng.below(5_000) as u32 },
+            910..=919 => Op::RequestUnstake { percent: 1 + rng.below(100) as u8 },
+            920..=929 => Op::Unstake,
+            930..=949 => Op::Status { market, status: rng.below(3) as u8 },
+            950..=957 => Op::Repeg { market },
+            958..=969 => Op::Govern { market, change: rng.below(6) as u8, scale: 50 + rng.below(151) as u8 },
+            970..=974 => Op::Tighten { market, change: rng.below(3) as u8 },
+            975..=976 => Op::Delist { market },
             _ => Op::Advance { secs: 1 + rng.below(7_200) as u32 },
         };
         ops.push(op);
@@ -172,12 +228,29 @@ pub struct RunStats {
     pub succeeded: usize,
     pub refused: usize,
     pub liquidations: u64,
+    /// Timelocked governance changes executed.
+    pub governance_executed: usize,
+    /// Markets delisted in the middle of the sequence.
+    pub delisted: usize,
+}
+
+impl RunStats {
+    pub fn add(&mut self, other: &RunStats) {
+        self.ops += other.ops;
+        self.succeeded += other.succeeded;
+        self.refused += other.refused;
+        self.liquidations += other.liquidations;
+        self.governance_executed += other.governance_executed;
+        self.delisted += other.delisted;
+    }
 }
 
 /// The world a sequence runs in.
 struct World {
     env: TestEnv,
     traders: Vec<Trader>,
+    /// Each trader's delegate wallet, with the trader's account and USDC.
+    delegates: Vec<Trader>,
     arb: Trader,
     keeper_trader: Trader,
     keeper: Keeper,
@@ -188,6 +261,16 @@ struct World {
     /// Share price (net balance per share, scaled), recorded losses and
     /// share epoch when last seen.
     share_price: Option<(u128, u64, u32)>,
+    /// Per market: the price last published on every source, since when
+    /// it has not changed, and when every source was last published fresh.
+    published: [u64; 2],
+    steady_since: [i64; 2],
+    fresh_since: [i64; 2],
+    /// The second source of the two-oracle market is off the price.
+    disagreeing: bool,
+    /// State before the last transaction of an operation that sends
+    /// several (a refusal of that one must leave this state untouched).
+    checkpoint: Option<Vec<Option<Vec<u8>>>>,
 }
 
 impl World {
@@ -196,17 +279,25 @@ impl World {
         env.add_market("SOL-PERP", START_PRICES[0], Oracles::Pyth).await;
         env.add_market("ETH-PERP", START_PRICES[1], Oracles::PythAndSwitchboard).await;
         let mut traders = Vec::new();
+        let mut delegates = Vec::new();
         for _ in 0..TRADERS {
-            traders.push(env.trader(1_000_000 * USDC, 2_000 * USDC).await);
+            let trader = env.trader(1_000_000 * USDC, 2_000 * USDC).await;
+            let delegate = env.wallet();
+            let ix = crate::ix::set_delegate(&trader.owner.pubkey(), &trader.account, delegate.pubkey());
+            env.send(&[ix], &[&trader.owner]).await.expect("set_delegate");
+            delegates.push(Trader { owner: delegate, account: trader.account, usdc: trader.usdc });
+            traders.push(trader);
         }
         let arb = env.trader(100_000_000 * USDC, 20_000_000 * USDC).await;
         let keeper_trader = env.trader(1_000_000 * USDC, 100_000 * USDC).await;
         let keeper =
             keeper_trader.keeper_service(KeeperConfig { sweep_threshold: 1, ..KeeperConfig::default() });
         let staker = env.staker(1_000_000 * USDC, 10_000 * USDC).await;
+        let now = env.now;
         World {
             env,
             traders,
+            delegates,
             arb,
             keeper_trader,
             keeper,
@@ -214,6 +305,11 @@ impl World {
             prices: START_PRICES,
             revert: None,
             share_price: None,
+            published: START_PRICES,
+            steady_since: [now; 2],
+            fresh_since: [now; 2],
+            disagreeing: false,
+            checkpoint: None,
         }
     }
 
@@ -229,13 +325,22 @@ impl World {
         }
         let watched = self.watched();
         let before = self.env.snapshot(&watched).await;
-        let opened = match *op {
-            Op::OpenBase { trader, market, .. } | Op::OpenQuote { trader, market, .. } => {
+        let traded = match *op {
+            Op::OpenBase { trader, market, .. }
+            | Op::OpenQuote { trader, market, .. }
+            | Op::ReduceOnly { trader, market, .. }
+            | Op::DelegateOpen { trader, market, .. } => {
                 Some((trader, market, self.position_base(trader, market).await))
             }
             _ => None,
         };
+        let funding_before = match *op {
+            Op::Funding { market } => Some(self.env.market_state((market % 2) as usize).await),
+            _ => None,
+        };
+        self.checkpoint = None;
         let result = self.apply(op).await?;
+        let before = self.checkpoint.take().unwrap_or(before);
         match &result {
             Ok(()) => stats.succeeded += 1,
             Err(error) => {
@@ -251,15 +356,85 @@ impl World {
             return Err(broken.join("; "));
         }
         self.check_share_price().await?;
-        if let (Ok(()), Some((trader, market, base_before))) = (&result, opened) {
-            // A trade that only reduced the position may leave an account
-            // that was already under water still under it.
+        if result.is_err() {
+            return Ok(());
+        }
+        match *op {
+            Op::DelegateWithdraw { .. } => return Err("a delegate withdrew collateral".into()),
+            Op::Withdraw { trader, .. } => self.check_not_liquidatable(trader, "withdrawal").await?,
+            Op::Govern { .. } => stats.governance_executed += 1,
+            Op::Delist { .. } => stats.delisted += 1,
+            Op::Funding { market } => {
+                let after = self.env.market_state((market % 2) as usize).await;
+                check_funding_conservation(funding_before.as_ref().expect("read before"), &after)?;
+            }
+            Op::Twaps { market } => self.check_hold_confirmed((market % 2) as usize).await?,
+            Op::KeeperTick => {
+                for market in 0..2 {
+                    self.check_hold_confirmed(market).await?;
+                }
+            }
+            _ => {}
+        }
+        if let Some((trader, market, base_before)) = traded {
             let base_after = self.position_base(trader, market).await;
             let only_reduced = base_after.signum() * base_before.signum() >= 0
                 && base_after.unsigned_abs() <= base_before.unsigned_abs();
-            if !only_reduced {
-                self.check_not_liquidatable(trader).await?;
+            if matches!(op, Op::ReduceOnly { .. }) && !only_reduced {
+                return Err(format!(
+                    "a reduce-only order took the position from {base_before} to {base_after}"
+                ));
             }
+            // A trade that only reduced the position may leave an account
+            // that was already under water still under it.
+            if !only_reduced {
+                self.check_not_liquidatable(trader, "trade adding risk").await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes every market's oracle(s) at the world's prices, now, and
+    /// records when each market's price last changed.
+    fn publish(&mut self) {
+        let now = self.env.now;
+        for market in 0..2 {
+            let changed = self.published[market] != self.prices[market] || (market == 1 && self.disagreeing);
+            if changed {
+                self.steady_since[market] = now;
+            }
+            self.published[market] = self.prices[market];
+            self.fresh_since[market] = now;
+            self.env.set_price(market, self.prices[market]);
+        }
+        self.disagreeing = false;
+    }
+
+    /// The bounded delay of the jump guard: once a market's oracle has
+    /// published one price steadily, a hold that began on that price is
+    /// confirmed by the first observation of a newer update at least the
+    /// confirmation time after it began. Checked after a successful crank
+    /// that observed the oracle (the keeper cranks held markets).
+    async fn check_hold_confirmed(&mut self, market: usize) -> Result<(), String> {
+        let state = self.env.market_state(market).await;
+        let status = state.status().map_err(|e| e.to_string())?;
+        if !matches!(status, MarketStatus::Active | MarketStatus::ReduceOnly)
+            || !state.price_guard.is_holding()
+        {
+            return Ok(());
+        }
+        let guard = &state.price_guard;
+        let now = self.env.now;
+        let fresh = now - self.fresh_since[market] <= state.oracle.max_staleness_secs as i64;
+        if guard.hold_since_ts >= self.steady_since[market]
+            && self.fresh_since[market] > guard.hold_since_ts
+            && fresh
+            && now >= guard.hold_since_ts + guard.confirmation_secs as i64
+        {
+            return Err(format!(
+                "market {market} still holds {} from {} though its oracle has published {} steadily since {} (now {now})",
+                guard.hold_price, guard.hold_since_ts, self.published[market], self.steady_since[market]
+            ));
         }
         Ok(())
     }
@@ -321,12 +496,36 @@ impl World {
                 };
                 env.close(&t, market, amount.filter(|a| *a > 0)).await
             }
+            Op::ReduceOnly { trader, market, long, milli } => {
+                let t = self.traders[(trader % TRADERS) as usize].clone_keys();
+                let params = vamm::instructions::OpenPositionParams {
+                    direction: direction(long),
+                    size: TradeSize::Base(milli as u64 * BASE / 1_000),
+                    limit_price: if long { u64::MAX } else { 0 },
+                    reduce_only: true,
+                };
+                env.open_with(&t, (market % 2) as usize, params).await
+            }
+            Op::DelegateOpen { trader, market, long, usdc } => {
+                let delegate = self.delegates[(trader % TRADERS) as usize].clone_keys();
+                env.open(
+                    &delegate,
+                    (market % 2) as usize,
+                    direction(long),
+                    TradeSize::Quote(usdc as u64 * USDC),
+                )
+                .await
+            }
+            Op::DelegateWithdraw { trader, usdc } => {
+                let delegate = self.delegates[(trader % TRADERS) as usize].clone_keys();
+                env.withdraw(&delegate, usdc as u64 * USDC).await
+            }
             Op::Move { market, bps, secs } => {
                 let market = (market % 2) as usize;
                 let price = self.prices[market] as i128;
                 self.prices[market] = (price + price * bps as i128 / 10_000).max(PRICE as i128 / 100) as u64;
                 env.advance_time(secs as i64).await;
-                publish(env, &self.prices);
+                self.publish();
                 Ok(())
             }
             Op::Jump { market, percent, revert } => {
@@ -338,7 +537,7 @@ impl World {
                 let moved = price as i128 + price as i128 * percent as i128 / 100;
                 self.prices[market] = moved.max(PRICE as i128 / 100) as u64;
                 env.advance_time(1).await;
-                publish(env, &self.prices);
+                self.publish();
                 Ok(())
             }
             Op::Outage { secs } => {
@@ -349,7 +548,29 @@ impl World {
                 let price = self.prices[1];
                 if let Some(secondary) = env.markets[1].secondary {
                     env.publish(&secondary, price + price * bps as u64 / 10_000);
+                    self.disagreeing = true;
+                    self.steady_since[1] = self.env.now;
                 }
+                Ok(())
+            }
+            Op::Stale { market, secs } => {
+                let market = (market % 2) as usize;
+                let oracle = env.markets[market].primary;
+                let clock = env.clock();
+                let lagging = vamm::oracle::OracleClock {
+                    unix_ts: clock.unix_ts - secs as i64,
+                    slot: clock.slot.saturating_sub(secs as u64 * 5 / 2),
+                };
+                let price = self.prices[market];
+                let account = vamm_client::oracle_accounts::price_account(
+                    oracle.source,
+                    oracle.feed_id,
+                    price,
+                    price / 2_000,
+                    lagging,
+                );
+                env.write_account(&oracle.address, account);
+                self.fresh_since[market] = self.fresh_since[market].min(lagging.unix_ts);
                 Ok(())
             }
             Op::Arbitrage { market } => {
@@ -404,9 +625,49 @@ impl World {
                 let ix = crate::ix::repeg(&admin.pubkey(), &env.markets[(market % 2) as usize].oracles());
                 env.send(&[ix], &[&admin]).await
             }
+            Op::Govern { market, change, scale } => {
+                let market = (market % 2) as usize;
+                let action = governance_change(&env.market_state(market).await, change, scale);
+                let id = match env.queue(action).await {
+                    Ok(id) => id,
+                    Err(error) => return Ok(Err(error)),
+                };
+                env.wait_timelock().await;
+                // The oracles kept publishing through the delay.
+                self.fresh_since = [self.env.now; 2];
+                let watched = self.watched();
+                self.checkpoint = Some(self.env.snapshot(&watched).await);
+                self.env.execute(id).await
+            }
+            Op::Tighten { market, change } => {
+                let market = (market % 2) as usize;
+                let state = env.market_state(market).await;
+                let mut update = vamm::instructions::MarketParamsUpdate::default();
+                match change % 3 {
+                    0 => update.initial_ratio = Some(state.risk.initial_ratio.saturating_mul(5) / 4),
+                    1 => update.max_open_interest = Some(state.risk.max_open_interest / 10 * 9),
+                    _ => update.taker_fee_bps = Some(state.fees.taker_fee_bps / 2),
+                }
+                let admin = env.admin.insecure_clone();
+                let ix =
+                    crate::ix::update_market_params(&admin.pubkey(), &env.markets[market].address, update);
+                env.send(&[ix], &[&admin]).await
+            }
+            Op::Delist { market } => {
+                let market = (market % 2) as usize;
+                let status = env.market_state(market).await.status().map_err(|e| e.to_string())?;
+                if !matches!(status, MarketStatus::Paused | MarketStatus::Settled) {
+                    if let Err(error) = env.set_status(market, MarketStatus::Paused).await {
+                        return Ok(Err(error));
+                    }
+                    let watched = self.watched();
+                    self.checkpoint = Some(self.env.snapshot(&watched).await);
+                }
+                self.env.settle_market(market).await
+            }
             Op::Advance { secs } => {
                 env.advance_time(secs as i64).await;
-                publish(env, &self.prices);
+                self.publish();
                 Ok(())
             }
         })
@@ -441,8 +702,9 @@ impl World {
         Ok(())
     }
 
-    /// A trade that added risk left its account above maintenance.
-    async fn check_not_liquidatable(&mut self, trader: u8) -> Result<(), String> {
+    /// A trade that added risk, or a withdrawal, left its account above
+    /// maintenance.
+    async fn check_not_liquidatable(&mut self, trader: u8, after: &str) -> Result<(), String> {
         use vamm_client::valuation::{account_health, fetch_markets, price_book};
         let account = self.trader(trader).account;
         let clock = self.env.clock();
@@ -451,7 +713,7 @@ impl World {
         let state = self.env.trader_state(&account).await;
         match account_health(&book, &state) {
             Ok(health) if health.health >= HealthState::Liquidatable => {
-                Err(format!("a successful open left trader {trader} liquidatable ({:?})", health.health))
+                Err(format!("a successful {after} left trader {trader} liquidatable ({:?})", health.health))
             }
             _ => Ok(()),
         }
@@ -563,11 +825,59 @@ impl Trader {
     }
 }
 
-/// Publishes every market's oracle(s) at its price, now.
-fn publish(env: &mut TestEnv, prices: &[u64; 2]) {
-    for (market, price) in prices.iter().enumerate() {
-        env.set_price(market, *price);
+/// A timelocked change of a market: `change` picks the parameter (taker
+/// fee, maintenance ratio, depth, open-interest cap, liquidation fee,
+/// funding clamp) and `scale` its new value in percent of the current one.
+/// Values the program's bounds refuse are part of the test: the refusal
+/// must change nothing.
+fn governance_change(market: &vamm::state::Market, change: u8, scale: u8) -> GovernanceAction {
+    let scaled = |value: u64| value * scale as u64 / 100;
+    let market_index = market.market_index;
+    let mut update = vamm::instructions::MarketParamsUpdate::default();
+    match change % 6 {
+        0 => update.taker_fee_bps = Some(scaled(market.fees.taker_fee_bps as u64) as u16),
+        1 => update.maintenance_ratio = Some(scaled(market.risk.maintenance_ratio as u64) as u32),
+        2 => {
+            let sqrt_k = market.amm.sqrt_k.get() * scale as u128 / 100;
+            return GovernanceAction::UpdateDepth { market_index, sqrt_k, max_cost: u64::MAX };
+        }
+        3 => update.max_open_interest = Some(scaled(market.risk.max_open_interest)),
+        4 => update.liquidation_fee_bps = Some(scaled(market.liquidation.fee_bps as u64) as u16),
+        _ => update.max_funding_rate_bps = Some(scaled(market.funding.max_rate_bps as u64) as u16),
     }
+    GovernanceAction::UpdateMarketParams { market_index, update }
+}
+
+/// One funding crank accrues once, with the open interest that held: what
+/// the receiving side gains may exceed what the paying side pays only by
+/// what the fee pool contributed (one quote unit of rounding at most), and
+/// the fee pool pays exactly that contribution.
+fn check_funding_conservation(
+    before: &vamm::state::Market,
+    after: &vamm::state::Market,
+) -> Result<(), String> {
+    use vamm::constants::BASE_PRECISION;
+    use vamm::math::funding::FUNDING_INDEX_SCALE;
+    let unit = BASE_PRECISION as i128 * FUNDING_INDEX_SCALE as i128;
+    let long_delta = (after.funding.cumulative_long - before.funding.cumulative_long) as i128;
+    let short_delta = (after.funding.cumulative_short - before.funding.cumulative_short) as i128;
+    // Index units times base: positive is what the traders pay in all.
+    let paid_by_traders = before.amm.base_long.unsigned_abs() as i128 * long_delta
+        + before.amm.base_short.unsigned_abs() as i128 * short_delta;
+    let contribution = after.stats.funding_paid_by_fee_pool - before.stats.funding_paid_by_fee_pool;
+    if paid_by_traders + (contribution as i128 + 1) * unit < 0 {
+        return Err(format!(
+            "funding paid the traders {} quote units more than the payers paid plus the fee pool's {contribution}",
+            -paid_by_traders / unit - contribution as i128
+        ));
+    }
+    let fee_pool_fall = before.pools.fee_pool as i128 - after.pools.fee_pool as i128;
+    if fee_pool_fall != contribution as i128 {
+        return Err(format!(
+            "the fee pool fell by {fee_pool_fall} for a funding contribution of {contribution}"
+        ));
+    }
+    Ok(())
 }
 
 fn direction(long: bool) -> Direction {

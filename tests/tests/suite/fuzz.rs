@@ -4,24 +4,37 @@
 //! `VAMM_FUZZ_SECS`. A failure is shrunk and printed as Rust.
 
 use std::time::Instant;
-use vamm_tests::fuzz::{as_rust, env_u64, generate, run, shrink};
+use vamm_tests::fuzz::{as_rust, env_u64, generate, run, shrink, RunStats};
 use vamm_tests::Rng;
 
-async fn check_seed(seed: u64, len: usize) -> vamm_tests::fuzz::RunStats {
+/// Runs one seed; a violation comes back shrunk and printed as Rust.
+async fn check_seed(seed: u64, len: usize) -> Result<RunStats, String> {
     let ops = generate(&mut Rng::new(seed), len);
     match run(&ops).await {
-        Ok(stats) => stats,
+        Ok(stats) => Ok(stats),
         Err(violation) => {
             let (short, violation) = shrink(ops, violation).await;
-            panic!(
+            Err(format!(
                 "seed {seed}: step {} broke: {}\nshrunk to {} operations:\n{}",
                 violation.step,
                 violation.what,
                 short.len(),
                 as_rust(&short)
-            );
+            ))
         }
     }
+}
+
+fn summary(sequences: u64, total: &RunStats, secs: f64) -> String {
+    format!(
+        "{sequences} sequences, {} operations ({} refused by the program), {} liquidation steps, {} timelocked changes, {} delistings, {:.0} ops/s",
+        total.ops,
+        total.refused,
+        total.liquidations,
+        total.governance_executed,
+        total.delisted,
+        total.ops as f64 / secs
+    )
 }
 
 #[tokio::test]
@@ -30,22 +43,17 @@ async fn random_operation_sequences_keep_every_invariant_and_drain_to_zero() {
     let seeds = env_u64("VAMM_FUZZ_SEEDS", 4);
     let len = env_u64("VAMM_FUZZ_OPS", 60) as usize;
     let started = Instant::now();
-    let (mut ops, mut refused, mut liquidations) = (0, 0, 0);
+    let mut total = RunStats::default();
     for seed in first..first + seeds {
-        let stats = check_seed(seed, len).await;
-        ops += stats.ops;
-        refused += stats.refused;
-        liquidations += stats.liquidations;
+        total.add(&check_seed(seed, len).await.unwrap_or_else(|report| panic!("{report}")));
     }
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "fuzz: {seeds} sequences, {ops} operations ({refused} refused by the program), {liquidations} liquidation steps, {:.0} ops/s, no violation",
-        ops as f64 / secs
-    );
+    println!("fuzz: {}, no violation", summary(seeds, &total, started.elapsed().as_secs_f64()));
 }
 
-/// A long campaign: `VAMM_FUZZ_SECS=3600 cargo test --release -p vamm-tests
-/// --test suite fuzz_campaign -- --ignored --nocapture`.
+/// A long campaign: `scripts/fuzz-campaign.sh 3600` (or `VAMM_FUZZ_SECS`
+/// with `cargo test --test suite fuzz_campaign -- --ignored --nocapture`).
+/// It goes on after a violation (printing it shrunk) and fails at the end
+/// if there was one.
 #[tokio::test]
 #[ignore]
 async fn fuzz_campaign() {
@@ -53,20 +61,31 @@ async fn fuzz_campaign() {
     let len = env_u64("VAMM_FUZZ_OPS", 200) as usize;
     let mut seed = env_u64("VAMM_FUZZ_FIRST_SEED", 1_000);
     let started = Instant::now();
-    let (mut sequences, mut ops) = (0u64, 0usize);
+    let mut sequences = 0u64;
+    let mut total = RunStats::default();
+    let mut violations = Vec::new();
     while started.elapsed().as_secs() < budget {
-        ops += check_seed(seed, len).await.ops;
+        match check_seed(seed, len).await {
+            Ok(stats) => total.add(&stats),
+            Err(report) => {
+                println!("VIOLATION {report}");
+                violations.push(seed);
+            }
+        }
         sequences += 1;
         seed += 1;
-        if sequences % 10 == 0 {
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "fuzz campaign: {sequences} sequences, {ops} operations, {:.0} ops/s",
-                ops as f64 / secs
-            );
+        if sequences.is_multiple_of(10) {
+            println!("fuzz campaign: {}", summary(sequences, &total, started.elapsed().as_secs_f64()));
         }
     }
-    println!("fuzz campaign done: {sequences} sequences, {ops} operations, no violation");
+    println!(
+        "fuzz campaign done (seeds {} to {}): {}, {} violations",
+        seed - sequences,
+        seed - 1,
+        summary(sequences, &total, started.elapsed().as_secs_f64()),
+        violations.len()
+    );
+    assert!(violations.is_empty(), "violations at seeds {violations:?}");
 }
 
 /// Found by the fuzzer (seed 102): a stake after a crash left bad debt

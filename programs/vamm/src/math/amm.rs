@@ -254,9 +254,12 @@ fn closing_units(curve: &Curve, traders_net_base: i64, favour_traders: bool) -> 
     let x_close = if traders_net_base > 0 {
         curve.base_reserve.safe_add(traders_net_base as u128)?
     } else {
-        curve.base_reserve.safe_sub(traders_net_base.unsigned_abs() as u128)?
+        // Closing a net short buys base back: more than the reserve holds
+        // is beyond the curve (found by fuzzing: was an underflow).
+        let bought = traders_net_base.unsigned_abs() as u128;
+        require!(bought < curve.base_reserve, VammError::AmmRangeExceeded);
+        curve.base_reserve - bought
     };
-    require!(x_close > 0, VammError::AmmRangeExceeded);
     let k = curve.k()?;
     let y_close = if favour_traders {
         u256_to_u128(k.safe_div(U256::from(x_close))?)?
@@ -464,6 +467,20 @@ mod tests {
 
     fn arb_direction() -> impl Strategy<Value = Direction> {
         prop_oneof![Just(Direction::Long), Just(Direction::Short)]
+    }
+
+    #[test]
+    fn a_net_short_beyond_a_shallower_curve_is_out_of_range() {
+        // Found by fuzzing: closing a net short larger than the reserve
+        // underflowed (`MathOverflow`) instead of naming the range.
+        let curve = Curve::new(1_000 * SOL as u128, 100_000_000, 1, u64::MAX).unwrap();
+        let shallow = curve.with_depth(1_000 * SOL as u128, 10 * SOL as u128).unwrap();
+        let error = depth_change_cost(&curve, &shallow, -500 * SOL as i64).unwrap_err();
+        assert_eq!(error, VammError::AmmRangeExceeded.into());
+        assert_eq!(
+            repeg_cost(&shallow, -500 * SOL as i64, 1).unwrap_err(),
+            VammError::AmmRangeExceeded.into()
+        );
     }
 
     proptest! {
