@@ -6,8 +6,8 @@
 //! never under-reserves) and at most two quote units more; the peg within
 //! a budget lies between the old peg and the target, costs at most the
 //! budget, and one unit further would cost more; a depth change keeps the
-//! peg, the range and the mark (to rounding), and its cost is at least
-//! what it hands the traders net.
+//! peg, the range and the mark (to rounding) and `k` at or above the new
+//! depth squared, and its cost is at least what it hands the traders net.
 
 use crate::curve::{CurveSpec, SWAP_ERRORS};
 use crate::{documented, magnitude, Checked};
@@ -15,6 +15,7 @@ use arbitrary::Arbitrary;
 use vamm::constants::BASE_PRECISION;
 use vamm::error::VammError;
 use vamm::math::amm::{depth_change_cost, peg_within_budget, repeg_cost, Curve, Direction, TradeSize};
+use vamm::math::u256::U256;
 
 #[derive(Arbitrary, Debug, Clone)]
 pub struct Input {
@@ -98,6 +99,10 @@ fn check_depth(curve: &Curve, net: i64, input: &Input) {
         (curve.peg, curve.min_price, curve.max_price),
         "{input:?}"
     );
+    // Swaps never let k fall below the listed depth squared; a depth
+    // change must keep that for the new depth.
+    let new_depth = U256::from(new_sqrt_k) * U256::from(new_sqrt_k);
+    assert!(deeper.k().unwrap() >= new_depth, "k fell below the new depth squared: {input:?}");
     let mark = curve.mark_price().unwrap() as u128;
     if let Ok(mark_after) = deeper.mark_price() {
         let smallest = deeper.base_reserve.min(deeper.quote_reserve).max(2) - 1;

@@ -138,3 +138,17 @@ async fn a_market_held_after_a_spike_settles_once_the_level_is_confirmed() {
     ])
     .await;
 }
+
+/// Found by the one-hour campaign (seed 1069): a timelocked change to a
+/// shallower curve (65% of its depth) under a short scaled both reserves
+/// down with rounding, leaving `k` below the new depth squared; the
+/// reserves now round up, so a depth change never overstates the curve.
+#[tokio::test]
+async fn a_shallower_curve_keeps_k_at_its_new_depth() {
+    use vamm_tests::fuzz::Op;
+    vamm_tests::fuzz::replay(vec![
+        Op::OpenQuote { trader: 5, market: 1, long: false, usdc: 12009 },
+        Op::Govern { market: 1, change: 2, scale: 65 },
+    ])
+    .await;
+}

@@ -310,11 +310,14 @@ pub fn peg_within_budget(curve: &Curve, traders_net_base: i64, target_peg: u64, 
 impl Curve {
     /// The curve at depth `new_sqrt_k` instead of `old_sqrt_k`: both
     /// reserves scale by the same factor, so the mark stays where it is (to
-    /// rounding) and the price range is kept.
+    /// rounding) and the price range is kept. Both round up, so a curve
+    /// whose `k` was at least `old_sqrt_k²` has `k` at least `new_sqrt_k²`
+    /// (rounding down left a shallower curve below its stated depth: found
+    /// by the stateful fuzzer).
     pub fn with_depth(&self, old_sqrt_k: u128, new_sqrt_k: u128) -> Result<Self> {
         require!(old_sqrt_k > 0 && new_sqrt_k > 0, VammError::InvalidMarketParameter);
-        let base_reserve = mul_div_u128(self.base_reserve, new_sqrt_k, old_sqrt_k, false)?;
-        let quote_reserve = mul_div_u128(self.quote_reserve, new_sqrt_k, old_sqrt_k, false)?;
+        let base_reserve = mul_div_u128(self.base_reserve, new_sqrt_k, old_sqrt_k, true)?;
+        let quote_reserve = mul_div_u128(self.quote_reserve, new_sqrt_k, old_sqrt_k, true)?;
         require!(base_reserve > 0 && quote_reserve > 0, VammError::InvalidMarketParameter);
         Ok(Self { base_reserve, quote_reserve, ..*self })
     }
