@@ -152,3 +152,49 @@ async fn a_shallower_curve_keeps_k_at_its_new_depth() {
     ])
     .await;
 }
+
+/// The generator's oracle switch does what it says: the market moves to
+/// the new accounts through the timelock (one source, or two) and keeps
+/// trading on them, and every step of the sequence succeeds.
+#[tokio::test]
+async fn an_oracle_switch_mid_sequence_keeps_the_market_trading() {
+    use vamm_tests::fuzz::Op;
+    let ops = vec![
+        Op::OpenQuote { trader: 0, market: 1, long: true, usdc: 5_000 },
+        Op::SwitchOracles { market: 1, two_sources: false },
+        Op::Move { market: 1, bps: 100, secs: 30 },
+        Op::Close { trader: 0, market: 1, percent: 100 },
+        Op::SwitchOracles { market: 0, two_sources: true },
+        Op::OpenBase { trader: 1, market: 0, long: false, milli: 2_000 },
+        Op::Move { market: 0, bps: -50, secs: 30 },
+        Op::Close { trader: 1, market: 0, percent: 100 },
+    ];
+    let stats = run(&ops).await.unwrap_or_else(|v| panic!("step {}: {}", v.step, v.what));
+    assert_eq!((stats.succeeded, stats.governance_executed), (ops.len(), 2));
+}
+
+/// Found by the one-hour campaign (seed 4958): after a crash, a delisting
+/// and a keeper pass, a second stake lowered the fund's plain balance per
+/// share by 1.5 ppm. A share redeems at the program's price, which carries
+/// the virtual offset of `math::shares`, and that price did not fall: the
+/// harness's check now uses it.
+#[tokio::test]
+async fn a_stake_never_lowers_what_a_share_redeems_for() {
+    use vamm_tests::fuzz::Op;
+    vamm_tests::fuzz::replay(vec![
+        Op::OpenQuote { trader: 5, market: 0, long: true, usdc: 16348 },
+        Op::Jump { market: 0, percent: -35, revert: false },
+        Op::Arbitrage { market: 0 },
+        Op::OpenBase { trader: 3, market: 1, long: true, milli: 5215 },
+        Op::Advance { secs: 4500 },
+        Op::OpenQuote { trader: 2, market: 1, long: true, usdc: 10858 },
+        Op::OpenBase { trader: 0, market: 0, long: true, milli: 37039 },
+        Op::KeeperTick,
+        Op::Jump { market: 1, percent: -48, revert: false },
+        Op::Delist { market: 1 },
+        Op::KeeperTick,
+        Op::Stake { usdc: 656 },
+        Op::Stake { usdc: 274 },
+    ])
+    .await;
+}
