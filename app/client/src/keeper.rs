@@ -251,7 +251,10 @@ impl Keeper {
             {
                 continue;
             }
-            if rule.due_at().is_some_and(|due| clock.unix_ts >= due) {
+            let Ok(oracle) = snapshot.oracle_price(clock) else { continue };
+            let Ok(mark) = market.amm.curve().mark_price() else { continue };
+            let beyond = band_side(mark, oracle, rule.gap_bps).is_ok_and(|side| side != HoldSide::None);
+            if beyond && rule.due_at().is_some_and(|due| clock.unix_ts >= due) {
                 match self.send(transport, &[ix::repeg(&self.wallet.pubkey(), &snapshot.oracles())]).await {
                     Ok(()) => {
                         repegged = true;
@@ -265,15 +268,17 @@ impl Keeper {
                 }
                 continue;
             }
-            let Ok(oracle) = snapshot.oracle_price(clock) else { continue };
-            let Ok(mark) = market.amm.curve().mark_price() else { continue };
-            let beyond = band_side(mark, oracle, rule.gap_bps).is_ok_and(|side| side != HoldSide::None);
-            if beyond && rule.gap_since_ts == 0 {
+            // The program's clock follows its observations: start it when the
+            // gap opened unseen, and stop it when the gap closed unseen (a
+            // stale clock would let a later jump be repegged to at once).
+            let running = rule.gap_since_ts != 0;
+            if beyond != running {
                 match self
                     .send(transport, &[ix::update_twaps(&self.wallet.pubkey(), &snapshot.oracles())])
                     .await
                 {
-                    Ok(()) => info!(market = snapshot.index(), "repeg gap clock started"),
+                    Ok(()) if beyond => info!(market = snapshot.index(), "repeg gap clock started"),
+                    Ok(()) => info!(market = snapshot.index(), "repeg gap clock stopped"),
                     Err(e) => self.failed("update_twaps", &e),
                 }
             }

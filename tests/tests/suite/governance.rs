@@ -170,6 +170,42 @@ async fn repeg_recentres_on_the_oracle_and_is_paid_by_the_fee_pool() {
     env.check_invariants().await;
 }
 
+/// Found by the risk benchmark (oracle pump under the Drift-style set): a
+/// trade observes the gap before it moves the mark, so an arbitrageur's
+/// trade that closed a gap left the repeg clock running, and a later move
+/// of the oracle could be repegged to at once. Every trade now observes the
+/// gap again after it moved the mark: the clock runs only while the gap
+/// holds.
+#[tokio::test]
+async fn a_trade_that_closes_the_gap_stops_the_repeg_clock() {
+    let mut env = TestEnv::new().await;
+    let mut params = default_market_params(0, "SOL-PERP", 100 * PRICE, Oracles::Pyth);
+    params.repeg_gap_bps = 300;
+    params.repeg_delay_secs = 1_800;
+    let sol = env.add_market_with(params, 100 * PRICE).await.unwrap();
+    let oracles = env.markets[sol].oracles();
+    let arb = env.trader(10_000_000 * USDC, 1_000_000 * USDC).await;
+    // The oracle moves 4%; the arbitrageur's trade sees the gap, then closes it.
+    env.advance_time(5).await;
+    env.set_price(sol, 104 * PRICE);
+    env.align_mark(&arb, sol, 104 * PRICE).await.unwrap();
+    let state = env.market_state(sol).await;
+    assert!(state.amm.curve().mark_price().unwrap().abs_diff(104 * PRICE) < PRICE / 100);
+    assert_eq!(state.repeg_rule.gap_since_ts, 0, "the gap closed with the trade");
+    // Half an hour later the oracle moves 6% on: the gap has only just
+    // opened, so nobody may repeg yet.
+    env.advance_time(1_800).await;
+    env.set_price(sol, 110 * PRICE);
+    let stranger = env.wallet();
+    let repeg = ix::repeg(&stranger.pubkey(), &oracles);
+    assert_refused!(
+        env,
+        vec![oracles.market],
+        env.send(std::slice::from_ref(&repeg), &[&stranger]).await,
+        VammError::RepegNotDue
+    );
+}
+
 /// The permissionless repeg: once the mark has stayed more than the gap
 /// (3%) from the oracle at every TWAP update for the delay (30 minutes),
 /// anyone re-centres the curve, the fee pool paying; not a second sooner,

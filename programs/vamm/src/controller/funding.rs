@@ -9,9 +9,9 @@ use crate::math::safe::SafeMath;
 use crate::state::Market;
 use anchor_lang::prelude::*;
 
-/// Folds the prevailing mark (and oracle price, when valid) into the TWAPs.
-/// Call before anything moves the mark, so the mark that held since the
-/// last update gets its weight.
+/// Folds the prevailing mark (and oracle price, when valid) into the TWAPs
+/// and observes the repeg gap. Call before anything moves the mark, so the
+/// mark that held since the last update gets its weight.
 pub fn update_twaps(market: &mut Market, now_ts: i64, oracle_price: Option<u64>) -> Result<()> {
     let window = market.funding.period_secs;
     let mark = market.amm.curve().mark_price()?;
@@ -22,14 +22,24 @@ pub fn update_twaps(market: &mut Market, now_ts: i64, oracle_price: Option<u64>)
         funding.oracle_twap =
             update_twap(funding.oracle_twap, funding.oracle_twap_ts, price, now_ts, window)?;
         funding.oracle_twap_ts = now_ts;
-        // The permissionless repeg's clock: when the mark left the gap.
-        let rule = &mut market.repeg_rule;
-        let beyond = rule.gap_bps != 0 && band_side(mark, price, rule.gap_bps)? != HoldSide::None;
-        if !beyond {
-            rule.gap_since_ts = 0;
-        } else if rule.gap_since_ts == 0 {
-            rule.gap_since_ts = now_ts;
-        }
+        observe_repeg_gap(market, now_ts, mark, price)?;
+    }
+    Ok(())
+}
+
+/// The permissionless repeg's clock: it starts at the first observation of
+/// the mark more than the rule's gap from the oracle and stops at any
+/// observation within it. Trades and liquidations into the curve observe
+/// again after they move the mark, so a trade that closes the gap stops
+/// the clock (otherwise a later move of the oracle could be repegged to at
+/// once: found by the risk benchmark).
+pub fn observe_repeg_gap(market: &mut Market, now_ts: i64, mark: u64, oracle_price: u64) -> Result<()> {
+    let rule = &mut market.repeg_rule;
+    let beyond = rule.gap_bps != 0 && band_side(mark, oracle_price, rule.gap_bps)? != HoldSide::None;
+    if !beyond {
+        rule.gap_since_ts = 0;
+    } else if rule.gap_since_ts == 0 {
+        rule.gap_since_ts = now_ts;
     }
     Ok(())
 }

@@ -13,7 +13,7 @@
 //! account's maintenance surplus.
 
 use crate::constants::BPS_DENOMINATOR;
-use crate::controller::funding::{accrue_funding, update_twaps};
+use crate::controller::funding::{accrue_funding, observe_repeg_gap, update_twaps};
 use crate::controller::price_book::PriceBook;
 use crate::controller::settlement::{
     book_realised_pnl, pay_pending_profit, settle_position_funding, side_of,
@@ -195,6 +195,7 @@ pub fn liquidate_into_curve(
         curve.swap(direction, TradeSize::Base(base))?
     };
     let realised = apply_swap(market, liquidatee, slot, &fill)?;
+    observe_repeg_gap(market, now_ts, market.amm.last_mark_price, oracle_price)?;
     book_realised_pnl(market, liquidatee, slot, realised, side_of(base_before))?;
     pay_pending_profit(market, liquidatee, slot)?;
     let (fee, liquidator_reward, insurance_share) =

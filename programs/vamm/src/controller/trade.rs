@@ -8,7 +8,7 @@
 //! whole instruction, so nothing is half-applied.
 
 use crate::constants::BPS_DENOMINATOR;
-use crate::controller::funding::{accrue_funding, update_twaps};
+use crate::controller::funding::{accrue_funding, observe_repeg_gap, update_twaps};
 use crate::controller::price_book::PriceBook;
 use crate::controller::settlement::{
     book_realised_pnl, charge_fee, pay_pending_profit, settle_position_funding, side_of,
@@ -101,6 +101,9 @@ pub fn execute_trade(
     }
     let mark_after = market.amm.curve().mark_price()?;
     market.amm.last_mark_price = mark_after;
+    if let Ok(price) = prices.price(market_index) {
+        observe_repeg_gap(market, now_ts, mark_after, price)?;
+    }
     let base_after = trader.positions[slot].base;
     trader.positions[slot].funding_index = market.funding_index(base_after);
 

@@ -369,8 +369,9 @@ pub struct RepegRule {
     pub padding: [u8; 2],
     /// How long the gap must last, seconds.
     pub delay_secs: u32,
-    /// When a TWAP update first saw the mark beyond the gap, unix seconds
-    /// (0 while it is within).
+    /// When an observation (a TWAP update, or a trade or liquidation after
+    /// it moved the mark) first saw the mark beyond the gap, unix seconds
+    /// (0 since one saw it within).
     pub gap_since_ts: i64,
 }
 
