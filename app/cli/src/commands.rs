@@ -24,15 +24,17 @@ use vamm_client::valuation::{
 use vamm_client::{decode, ix, LocalRuntime, RpcTransport, Transport};
 
 pub async fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Sandbox(args) = cli.command {
-        return sandbox(args, cli.json).await;
-    }
+    let command = match cli.command {
+        Command::Sandbox(args) => return sandbox(args, cli.json).await,
+        Command::Bench(args) => return bench(args, cli.json).await,
+        command => command,
+    };
     let signer = read_keypair(&cli.keypair)?;
     // `--url local:FILE`: an in-process cluster saved in FILE between runs.
     if let Some(path) = cli.url.strip_prefix("local:") {
         let path = PathBuf::from(path);
         let mut rt = open_local(&path, &signer).await?;
-        let result = dispatch(&mut rt, &signer, cli.command, cli.json).await;
+        let result = dispatch(&mut rt, &signer, command, cli.json).await;
         let state = rt.save().await.map_err(|e| e.to_string())?;
         let text = serde_json::to_string(&state).map_err(|e| e.to_string())?;
         // Write then rename, so an interrupted save never leaves half a file.
@@ -42,7 +44,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         return result;
     }
     let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
-    dispatch(&mut rpc, &signer, cli.command, cli.json).await
+    dispatch(&mut rpc, &signer, command, cli.json).await
 }
 
 async fn dispatch<T: Transport + LocalOnly>(
@@ -52,7 +54,7 @@ async fn dispatch<T: Transport + LocalOnly>(
     json: bool,
 ) -> Result<(), String> {
     match command {
-        Command::Sandbox(_) => unreachable!("handled before a cluster is opened"),
+        Command::Sandbox(_) | Command::Bench(_) => unreachable!("handled before a cluster is opened"),
         Command::Trader(command) => trader(t, signer, command, json).await,
         Command::Gov(args) => crate::gov::gov(t, signer, args, json).await,
         Command::Keeper(KeeperCommand::Run {
@@ -227,6 +229,44 @@ async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), String> {
     if !report.conservation.ok {
         return Err("conservation check failed: the vault does not match the ledger".into());
     }
+    Ok(())
+}
+
+async fn bench(args: crate::BenchArgs, json: bool) -> Result<(), String> {
+    use vamm_sandbox::bench::{BenchOptions, Configuration, Scenario};
+    let text = std::fs::read_to_string(&args.config)
+        .map_err(|e| format!("cannot read {}: {e}", args.config.display()))?;
+    let deploy: crate::gov::DeployFile =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", args.config.display()))?;
+    let market =
+        deploy.markets.first().ok_or_else(|| format!("{} lists no market", args.config.display()))?;
+    let (protocol, _, _) = crate::gov::market_params(market, 0)?;
+    let mut options =
+        BenchOptions { seed: args.seed, out_dir: Some(args.out.clone()), ..BenchOptions::default() };
+    if !args.scenario.is_empty() {
+        options.scenarios = args
+            .scenario
+            .iter()
+            .map(|name| Scenario::from_name(name).ok_or_else(|| format!("unknown scenario '{name}'")))
+            .collect::<Result<_, _>>()?;
+    }
+    if !args.configuration.is_empty() {
+        options.configurations = args
+            .configuration
+            .iter()
+            .map(|name| {
+                Configuration::from_name(name).ok_or_else(|| format!("unknown configuration '{name}'"))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    let report = vamm_sandbox::bench::run(&options, &protocol).await?;
+    if json {
+        crate::outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    crate::outln!("{}", vamm_sandbox::bench::table(&report));
+    crate::outln!("{}", vamm_sandbox::bench::cost_table(&report));
+    crate::outln!("results written to {}", args.out.join("bench.json").display());
     Ok(())
 }
 

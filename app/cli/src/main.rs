@@ -87,6 +87,9 @@ pub enum Commitment {
 pub enum Command {
     /// Run the whole exchange in-process with simulated traders and print a report.
     Sandbox(SandboxArgs),
+    /// Risk and execution benchmark: every scenario under this protocol's
+    /// parameters and the Perpetual Protocol v1 and Drift-style sets.
+    Bench(BenchArgs),
     /// Trader commands (sign with --keypair).
     #[command(subcommand)]
     Trader(TraderCommand),
@@ -157,6 +160,26 @@ pub struct SandboxArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Seed of the price paths and the trader population.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Scenarios to run (default all): calm, trend, flash-crash, crash-40,
+    /// oracle-pump, heavy-volume.
+    #[arg(long, value_delimiter = ',')]
+    pub scenario: Vec<String>,
+    /// Parameter sets to run (default all): protocol, perp-v1, drift-style.
+    #[arg(long, value_delimiter = ',')]
+    pub configuration: Vec<String>,
+    /// The deploy file whose first market is this protocol's set.
+    #[arg(long, default_value = "migrations/deploy.toml")]
+    pub config: PathBuf,
+    /// Folder for bench.json.
+    #[arg(long, default_value = "bench-out")]
+    pub out: PathBuf,
 }
 
 #[derive(Subcommand)]

@@ -303,6 +303,45 @@ fn sandbox_short_run_prints_a_conserved_report() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The benchmark end to end on the shipped deploy file: a flash crash
+/// under this protocol's set and the Perpetual Protocol v1 set, the same
+/// path and population for both, the vaults balanced after each.
+#[test]
+fn bench_runs_a_scenario_under_two_parameter_sets() {
+    let dir = std::env::temp_dir().join(format!("vamm-cli-bench-{}", std::process::id()));
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let config = format!("{manifest_dir}/../../migrations/deploy.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_vamm"))
+        .args(["--json", "bench", "--scenario", "flash-crash", "--configuration", "protocol,perp-v1"])
+        .args(["--config", &config, "--out", dir.to_str().unwrap()])
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = report["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for run in runs {
+        assert_eq!(run["scenario"], "flash-crash");
+        assert_eq!(run["conserved"], true);
+        // A crowd of 5x-9.5x longs in a 15% crash: liquidations happen.
+        assert!(run["liquidations"].as_u64().unwrap() > 0, "{run}");
+        assert_eq!(run["trade_costs"].as_array().unwrap().len(), 3);
+    }
+    // The same population under both sets.
+    assert_eq!(runs[0]["population_base"], runs[1]["population_base"]);
+    // The per-slot limit of 1.2% makes a 100,000 USDC order split under v1.
+    assert_eq!(runs[1]["trade_costs"][1]["within_one_slot"], false);
+    assert!(dir.join("bench.json").exists() && dir.join("flash-crash-perp-v1.csv").exists());
+    let unknown = Command::new(env!("CARGO_BIN_EXE_vamm"))
+        .args(["bench", "--scenario", "moon", "--config", &config, "--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown scenario 'moon'"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn the_deploy_step_is_idempotent() {
     let local = Local::new("migrate");

@@ -8,6 +8,7 @@
 #![allow(deprecated)]
 
 pub mod agents;
+pub mod bench;
 pub mod prices;
 pub mod report;
 pub mod rng;
