@@ -198,3 +198,23 @@ async fn a_stake_never_lowers_what_a_share_redeems_for() {
     ])
     .await;
 }
+
+/// Found by the second campaign (seed 7501, and four more): shorts owe
+/// funding while no trader is short (the AMM holds that side) and the fee
+/// pool is empty, so the short index rises and the longs receive nothing.
+/// The harness's new sign check took the unmoved long index for the paying
+/// one; it now takes the side whose index rose more.
+#[tokio::test]
+async fn funding_with_an_empty_receiving_side_moves_one_index() {
+    use vamm_tests::fuzz::Op;
+    vamm_tests::fuzz::replay(vec![
+        Op::Move { market: 0, bps: 361, secs: 561 },
+        Op::KeeperTick,
+        Op::OpenBase { trader: 4, market: 0, long: true, milli: 3067 },
+        Op::Advance { secs: 3981 },
+        Op::KeeperTick,
+        Op::Govern { market: 0, change: 3, scale: 103 },
+        Op::Funding { market: 0 },
+    ])
+    .await;
+}
