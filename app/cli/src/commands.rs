@@ -265,8 +265,12 @@ async fn bench(args: crate::BenchArgs, json: bool) -> Result<(), String> {
         return Ok(());
     }
     crate::outln!("{}", vamm_sandbox::bench::table(&report));
+    crate::outln!("{}", vamm_sandbox::bench::role_table(&report));
     crate::outln!("{}", vamm_sandbox::bench::cost_table(&report));
-    crate::outln!("results written to {}", args.out.join("bench.json").display());
+    crate::outln!(
+        "results written to {} (per-run CSVs and one chart per scenario beside it)",
+        args.out.join("bench.json").display()
+    );
     Ok(())
 }
 

@@ -332,8 +332,11 @@ fn bench_runs_a_scenario_under_two_parameter_sets() {
     // The same population under both sets.
     assert_eq!(runs[0]["population_base"], runs[1]["population_base"]);
     // The per-slot limit of 1.2% makes a 100,000 USDC order split under v1.
-    assert_eq!(runs[1]["trade_costs"][1]["within_one_slot"], false);
+    assert_eq!(runs[1]["trade_costs"][1]["refused_by"], "per-slot move");
+    assert_eq!(runs[0]["trade_costs"][0]["refused_by"], Value::Null);
     assert!(dir.join("bench.json").exists() && dir.join("flash-crash-perp-v1.csv").exists());
+    let chart = std::fs::read_to_string(dir.join("flash-crash.svg")).unwrap();
+    assert!(chart.contains("mark, protocol") && chart.contains("mark, perp-v1"));
     let unknown = Command::new(env!("CARGO_BIN_EXE_vamm"))
         .args(["bench", "--scenario", "moon", "--config", &config, "--out", dir.to_str().unwrap()])
         .output()

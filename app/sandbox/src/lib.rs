@@ -9,10 +9,11 @@
 
 pub mod agents;
 pub mod bench;
+pub mod chain;
+pub mod chart;
 pub mod prices;
 pub mod report;
 pub mod rng;
-pub mod svg;
 mod world;
 
 pub use report::Report;

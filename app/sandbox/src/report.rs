@@ -1,6 +1,6 @@
 //! The sandbox report: figures as JSON, a human summary, and SVG charts.
 
-use crate::svg::{line_chart, Series};
+use crate::chart::{render, Panel, Series, TimeAxis};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -166,8 +166,6 @@ impl fmt::Display for Report {
     }
 }
 
-const COLORS: [&str; 6] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
-
 /// Writes `report.json` and the charts into `dir`.
 pub fn write(dir: &Path, report: &Report, history: &History) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
@@ -175,39 +173,35 @@ pub fn write(dir: &Path, report: &Report, history: &History) -> std::io::Result<
         dir.join("report.json"),
         serde_json::to_string_pretty(report).map_err(std::io::Error::other)? + "\n",
     )?;
+    let steps = history.insurance.len().saturating_sub(1) as f64;
+    let axis = TimeAxis::for_span(steps * history.hours_per_step * 3_600.0);
+    let step = history.hours_per_step * 3_600.0 / axis.secs;
+    let draw = |name: &str, panels: &[Panel]| -> std::io::Result<()> {
+        let svg = render(axis.label, panels).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join(name), svg)
+    };
     for (i, name) in history.names.iter().enumerate() {
-        let chart = line_chart(
-            &format!("{name}: mark vs oracle"),
+        let panel = Panel::new(
+            format!("{name}: mark vs oracle"),
             "price (USDC)",
-            history.hours_per_step,
-            &[
-                Series { name: "oracle", color: COLORS[0], values: history.oracle[i].clone() },
-                Series { name: "mark", color: COLORS[1], values: history.mark[i].clone() },
+            vec![
+                Series::stepped("oracle", step, &history.oracle[i]),
+                Series::stepped("mark", step, &history.mark[i]),
             ],
         );
-        std::fs::write(dir.join(format!("mark_vs_oracle_{}.svg", name.to_lowercase())), chart)?;
+        draw(&format!("mark_vs_oracle_{}.svg", name.to_lowercase()), &[panel])?;
     }
-    let insurance = line_chart(
-        "Insurance fund",
-        "USDC",
-        history.hours_per_step,
-        &[Series { name: "fund balance", color: COLORS[2], values: history.insurance.clone() }],
-    );
-    std::fs::write(dir.join("insurance_fund.svg"), insurance)?;
-    let mut oi = Vec::new();
-    for (i, name) in history.names.iter().enumerate() {
-        let total: Vec<f64> =
-            history.oi_long[i].iter().zip(&history.oi_short[i]).map(|(l, s)| l + s).collect();
-        oi.push((name.clone(), total));
-    }
-    let series: Vec<Series> = oi
+    let fund = Series::stepped("fund balance", step, &history.insurance);
+    draw("insurance_fund.svg", &[Panel::new("Insurance fund", "USDC", vec![fund])])?;
+    let open_interest = history
+        .names
         .iter()
         .enumerate()
-        .map(|(i, (name, values))| Series { name, color: COLORS[i % COLORS.len()], values: values.clone() })
+        .map(|(i, name)| {
+            let total: Vec<f64> =
+                history.oi_long[i].iter().zip(&history.oi_short[i]).map(|(l, s)| l + s).collect();
+            Series::stepped(name.as_str(), step, &total)
+        })
         .collect();
-    std::fs::write(
-        dir.join("open_interest.svg"),
-        line_chart("Open interest (long + short)", "USDC", history.hours_per_step, &series),
-    )?;
-    Ok(())
+    draw("open_interest.svg", &[Panel::new("Open interest (long + short)", "USDC", open_interest)])
 }

@@ -1,8 +1,9 @@
 //! Building the sandbox exchange and stepping it through time.
 
 use crate::agents::{Agent, Intent, Strategy, View};
+use crate::chain::{err, Chain, Oracle, Wallet, START_TS, USDC};
 use crate::prices::{from_csv, random_walk, WalkParams};
-use crate::report::{Conservation, History, MarketReport, Report};
+use crate::report::{History, MarketReport, Report};
 use crate::rng::Rng;
 use crate::SandboxConfig;
 use solana_keypair::Keypair;
@@ -10,19 +11,14 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use std::collections::BTreeMap;
 use std::time::Instant;
-use vamm::constants::timelock;
 use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::math::position::unrealised_pnl;
 use vamm::state::{GovernanceAction, OracleSource};
 use vamm_client::keeper::{Keeper, KeeperConfig};
-use vamm_client::oracle_accounts::price_account;
 use vamm_client::valuation::{fetch_exchange, fetch_markets, fetch_trader, trade_accounts, MarketSnapshot};
-use vamm_client::{governance, ix, ClientError, LocalRuntime, Transport};
+use vamm_client::{ix, ClientError, Transport};
 
-/// 2026-01-01T00:00:00Z.
-pub const START_TS: i64 = 1_767_225_600;
-const USDC: u64 = 1_000_000;
 const BASE: u64 = 1_000_000_000;
 
 struct MarketSpec {
@@ -71,35 +67,19 @@ fn specs() -> [MarketSpec; 3] {
     ]
 }
 
-#[derive(Clone, Copy)]
-struct Oracle {
-    address: Pubkey,
-    source: OracleSource,
-    feed_id: [u8; 32],
-}
-
 struct SimMarket {
     name: String,
     primary: Oracle,
     secondary: Option<Oracle>,
 }
 
-struct Wallet {
-    owner: Keypair,
-    account: Pubkey,
-    usdc: Pubkey,
-}
-
 pub struct World {
-    rt: LocalRuntime,
-    mint_authority: Keypair,
-    mint: Pubkey,
+    chain: Chain,
     markets: Vec<SimMarket>,
     prices: Vec<Vec<u64>>,
     agents: Vec<Agent>,
     arbitrageur: Wallet,
     keeper: Keeper,
-    rng: Rng,
     averages: Vec<f64>,
     pub history: History,
     trades_executed: u64,
@@ -107,18 +87,6 @@ pub struct World {
     trader_accounts: Vec<Pubkey>,
     fund_start: u64,
     started: Instant,
-}
-
-fn err(e: ClientError) -> String {
-    e.to_string()
-}
-
-fn keypair(rng: &mut Rng) -> Keypair {
-    let mut secret = [0u8; 32];
-    for chunk in secret.chunks_mut(8) {
-        chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
-    }
-    Keypair::new_from_array(secret)
 }
 
 impl World {
@@ -140,21 +108,12 @@ impl World {
 
         // Governance lists the markets through the timelock: the exchange is
         // deployed one delay before the simulation starts.
-        let mut rt = LocalRuntime::start(START_TS - timelock::DEFAULT_DELAY_SECS as i64).await;
-        let admin = keypair(&mut rng);
-        rt.fund(&admin.pubkey(), 1_000_000_000_000);
-        rt.set_upgrade_authority(Some(&admin.pubkey()));
-        let mint_authority = keypair(&mut rng);
-        let mint = rt.create_mint(&mint_authority.pubkey(), 6).await.map_err(err)?;
-        rt.send(&[ix::initialize_exchange(&admin.pubkey(), &mint, admin.pubkey())], &[&admin])
-            .await
-            .map_err(err)?;
-        let treasury = rt.create_token_account(&mint, &admin.pubkey()).await.map_err(err)?;
+        let mut chain = Chain::deploy(rng).await?;
+        let treasury =
+            chain.rt.create_token_account(&chain.mint, &chain.admin.pubkey()).await.map_err(err)?;
 
         let mut world = World {
-            rt,
-            mint_authority,
-            mint,
+            chain,
             markets: Vec::new(),
             averages: prices[0].iter().map(|p| *p as f64).collect(),
             prices,
@@ -163,9 +122,9 @@ impl World {
                 owner: Keypair::new(),
                 account: Pubkey::default(),
                 usdc: Pubkey::default(),
+                deposit: 0,
             },
             keeper: Keeper::new(Keypair::new(), Pubkey::default(), KeeperConfig::default()),
-            rng,
             history: History::default(),
             trades_executed: 0,
             refusals: BTreeMap::new(),
@@ -182,38 +141,18 @@ impl World {
             let price = world.prices[0][index];
             actions.push(world.listing(index as u16, spec, price));
         }
-        let mut proposals = Vec::new();
-        for action in actions {
-            proposals.push(governance::queue(&mut world.rt, &admin, action).await.map_err(err)?);
-        }
-        world.rt.set_time(START_TS).await;
-        for index in 0..world.markets.len() {
-            world.publish(index, world.prices[0][index]);
-        }
-        for id in proposals {
-            governance::execute(&mut world.rt, &admin, id).await.map_err(err)?;
-        }
+        let first_prices: Vec<(Oracle, u64)> = world
+            .markets
+            .iter()
+            .zip(&world.prices[0])
+            .flat_map(|(m, price)| std::iter::once(m.primary).chain(m.secondary).map(|o| (o, *price)))
+            .collect();
+        world.chain.govern(actions, &first_prices).await?;
         // Insurance stakers.
         for amount in [20_000 * USDC, 5_000 * USDC] {
-            let staker = world.wallet(amount).await?;
-            let owner = staker.owner.pubkey();
-            world.rt.send(&[ix::create_insurance_stake(&owner)], &[&staker.owner]).await.map_err(err)?;
-            world
-                .rt
-                .send(
-                    &[ix::stake_insurance(
-                        &owner,
-                        &staker.usdc,
-                        &world.mint,
-                        amount,
-                        &ix::all_markets(world.markets.len() as u16),
-                    )],
-                    &[&staker.owner],
-                )
-                .await
-                .map_err(err)?;
+            world.chain.stake_insurance(amount, world.markets.len() as u16).await?;
         }
-        world.fund_start = fetch_exchange(&mut world.rt).await.map_err(err)?.insurance.balance;
+        world.fund_start = world.chain.fund().await?;
         // Traders: every strategy on every market.
         for market in 0..world.markets.len() {
             for strategy in [Strategy::TrendFollower, Strategy::Contrarian, Strategy::Gambler] {
@@ -245,13 +184,13 @@ impl World {
 
     /// The listing of market `index` at `price`, with new oracle accounts.
     fn listing(&mut self, index: u16, spec: &MarketSpec, price: u64) -> GovernanceAction {
-        let oracle = |rng: &mut Rng, source, tag: u8| {
+        let feed_id = |tag: u8| {
             let mut feed_id = [tag; 32];
             feed_id[0] = index as u8;
-            Oracle { address: keypair(rng).pubkey(), source, feed_id }
+            feed_id
         };
-        let primary = oracle(&mut self.rng, spec.primary, 0xA1);
-        let secondary = spec.secondary.map(|s| oracle(&mut self.rng, s, 0xB2));
+        let primary = self.chain.oracle(spec.primary, feed_id(0xA1));
+        let secondary = spec.secondary.map(|s| self.chain.oracle(s, feed_id(0xB2)));
         self.markets.push(SimMarket { name: spec.name.to_string(), primary, secondary });
         let mut name = [0u8; 16];
         name[..spec.name.len()].copy_from_slice(spec.name.as_bytes());
@@ -302,37 +241,16 @@ impl World {
 
     /// Writes `price` to the market's oracle account(s), as publishers do.
     fn publish(&mut self, market: usize, price: u64) {
-        let now = self.rt.clock_now();
         let m = &self.markets[market];
         for oracle in std::iter::once(m.primary).chain(m.secondary) {
-            let account = price_account(oracle.source, oracle.feed_id, price, price / 4_000, now);
-            self.rt.write_account(&oracle.address, account);
+            oracle.publish(&mut self.chain.rt, price);
         }
     }
 
-    /// A funded wallet with a USDC token account.
-    async fn wallet(&mut self, usdc: u64) -> Result<Wallet, String> {
-        let owner = keypair(&mut self.rng);
-        self.rt.fund(&owner.pubkey(), 10_000_000_000);
-        let token = self.rt.create_token_account(&self.mint, &owner.pubkey()).await.map_err(err)?;
-        if usdc > 0 {
-            let authority = self.mint_authority.insecure_clone();
-            self.rt.mint_to(&self.mint, &authority, &token, usdc).await.map_err(err)?;
-        }
-        Ok(Wallet { owner, account: Pubkey::default(), usdc: token })
-    }
-
-    /// A wallet with a trader account holding `deposit`.
+    /// A wallet with a trader account holding `deposit` of its `usdc`.
     async fn trader(&mut self, usdc: u64, deposit: u64) -> Result<Wallet, String> {
-        let mut wallet = self.wallet(usdc).await?;
-        let owner = wallet.owner.pubkey();
-        self.rt.send(&[ix::create_trader_account(&owner, 0, None)], &[&wallet.owner]).await.map_err(err)?;
-        wallet.account = ix::trader_pda(&owner, 0);
+        let wallet = self.chain.trader(usdc, deposit).await?;
         self.trader_accounts.push(wallet.account);
-        if deposit > 0 {
-            let ix = ix::deposit(&owner, &wallet.account, &wallet.usdc, &self.mint, deposit);
-            self.rt.send(&[ix], &[&wallet.owner]).await.map_err(err)?;
-        }
         Ok(wallet)
     }
 
@@ -348,16 +266,16 @@ impl World {
                 .map_err(|e| e.to_string())?,
         );
         for step in 1..=steps {
-            self.rt.set_time(START_TS + (step as u64 * config.step_secs) as i64).await;
+            self.chain.rt.set_time(START_TS + (step as u64 * config.step_secs) as i64).await;
             let row = self.prices[step].clone();
             for (market, price) in row.iter().enumerate() {
                 self.publish(market, *price);
                 self.averages[market] = 0.95 * self.averages[market] + 0.05 * *price as f64;
             }
-            let markets = fetch_markets(&mut self.rt).await.map_err(err)?;
+            let markets = fetch_markets(&mut self.chain.rt).await.map_err(err)?;
             self.act_agents(&markets, &row).await?;
             self.arbitrage(&markets, &row).await?;
-            if let Err(e) = self.keeper.tick(&mut self.rt).await {
+            if let Err(e) = self.keeper.tick(&mut self.chain.rt).await {
                 tracing::warn!(error = %e, "keeper tick failed");
             }
             self.record(&row).await?;
@@ -374,12 +292,14 @@ impl World {
         // A seeded shuffle so no agent always trades first.
         let mut order: Vec<usize> = (0..self.agents.len()).collect();
         for i in (1..order.len()).rev() {
-            order.swap(i, self.rng.below(i as u64 + 1) as usize);
+            order.swap(i, self.chain.rng.below(i as u64 + 1) as usize);
         }
         for i in order {
             let market = self.agents[i].market;
             let account = self.agents[i].account;
-            let Some(state) = fetch_trader(&mut self.rt, &account).await.map_err(err)? else { continue };
+            let Some(state) = fetch_trader(&mut self.chain.rt, &account).await.map_err(err)? else {
+                continue;
+            };
             let position = state.position(market as u16).copied();
             let base = position.map_or(0, |p| p.base);
             let pnl_bps = match position {
@@ -396,27 +316,26 @@ impl World {
                 pnl_bps,
                 collateral: state.collateral,
             };
-            let intent = self.agents[i].decide(&view, &mut self.rng);
+            let intent = self.agents[i].decide(&view, &mut self.chain.rng);
             let agent = &self.agents[i];
             let owner = agent.owner.insecure_clone();
             let result = match intent {
                 Intent::Hold => continue,
                 Intent::TopUp(amount) => {
-                    let authority = self.mint_authority.insecure_clone();
-                    self.rt.mint_to(&self.mint, &authority, &agent.usdc, amount).await.map_err(err)?;
-                    let ix = ix::deposit(&owner.pubkey(), &account, &agent.usdc, &self.mint, amount);
-                    self.rt.send(&[ix], &[&owner]).await
+                    self.chain.mint_to(&agent.usdc, amount).await?;
+                    let ix = ix::deposit(&owner.pubkey(), &account, &agent.usdc, &self.chain.mint, amount);
+                    self.chain.rt.send(&[ix], &[&owner]).await
                 }
                 Intent::Open(direction, size) => {
                     let limit_price = if direction == Direction::Long { u64::MAX } else { 0 };
                     let params = OpenPositionParams { direction, size, limit_price, reduce_only: false };
                     let accounts = trade_accounts(owner.pubkey(), account, &markets[market], markets, &state);
-                    self.rt.send(&[ix::open_position(&accounts, params)], &[&owner]).await
+                    self.chain.rt.send(&[ix::open_position(&accounts, params)], &[&owner]).await
                 }
                 Intent::Close => {
                     let accounts = trade_accounts(owner.pubkey(), account, &markets[market], markets, &state);
                     let params = ClosePositionParams { base_amount: None, limit_price: None };
-                    self.rt.send(&[ix::close_position(&accounts, params)], &[&owner]).await
+                    self.chain.rt.send(&[ix::close_position(&accounts, params)], &[&owner]).await
                 }
             };
             self.count(result);
@@ -428,7 +347,8 @@ impl World {
     async fn arbitrage(&mut self, markets: &[MarketSnapshot], row: &[u64]) -> Result<(), String> {
         for (i, snapshot) in markets.iter().enumerate() {
             // Fresh each market: the previous trade may have opened a position.
-            let Some(state) = fetch_trader(&mut self.rt, &self.arbitrageur.account).await.map_err(err)?
+            let Some(state) =
+                fetch_trader(&mut self.chain.rt, &self.arbitrageur.account).await.map_err(err)?
             else {
                 return Ok(());
             };
@@ -451,7 +371,7 @@ impl World {
                 limit_price,
                 reduce_only: false,
             };
-            let result = self.rt.send(&[ix::open_position(&accounts, params)], &[&owner]).await;
+            let result = self.chain.rt.send(&[ix::open_position(&accounts, params)], &[&owner]).await;
             self.count(result);
         }
         Ok(())
@@ -466,7 +386,7 @@ impl World {
     }
 
     async fn record(&mut self, row: &[u64]) -> Result<(), String> {
-        let markets = fetch_markets(&mut self.rt).await.map_err(err)?;
+        let markets = fetch_markets(&mut self.chain.rt).await.map_err(err)?;
         let history = &mut self.history;
         history.mark.resize(markets.len(), Vec::new());
         history.oracle.resize(markets.len(), Vec::new());
@@ -480,41 +400,24 @@ impl World {
             history.oi_long[i].push(long as f64 / 1e9 * row[i] as f64 / 1e6);
             history.oi_short[i].push(short as f64 / 1e9 * row[i] as f64 / 1e6);
         }
-        let fund = fetch_exchange(&mut self.rt).await.map_err(err)?.insurance;
+        let fund = fetch_exchange(&mut self.chain.rt).await.map_err(err)?.insurance;
         history.insurance.push(fund.balance as f64 / 1e6);
         Ok(())
     }
 
     pub async fn report(&mut self, config: &SandboxConfig) -> Result<Report, String> {
-        let markets = fetch_markets(&mut self.rt).await.map_err(err)?;
-        let exchange = fetch_exchange(&mut self.rt).await.map_err(err)?;
+        let markets = fetch_markets(&mut self.chain.rt).await.map_err(err)?;
+        let exchange = fetch_exchange(&mut self.chain.rt).await.map_err(err)?;
         let mut traders = Vec::new();
         for address in self.trader_accounts.clone() {
-            if let Some(trader) = fetch_trader(&mut self.rt, &address).await.map_err(err)? {
+            if let Some(trader) = fetch_trader(&mut self.chain.rt, &address).await.map_err(err)? {
                 traders.push(trader);
             }
         }
         let last = self.prices.len() - 1;
         let mut market_reports = Vec::new();
-        let mut ledger: u128 = traders.iter().map(|t| t.collateral as u128).sum();
-        let mut mirrors = true;
         for (i, snapshot) in markets.iter().enumerate() {
             let m = &snapshot.market;
-            let p = &m.pools;
-            ledger += (p.pnl_pool + p.fee_pool + p.treasury + p.insurance_pending) as u128;
-            let (long, short): (i64, i64) = traders
-                .iter()
-                .flat_map(|t| t.positions.iter())
-                .filter(|pos| pos.is_open() && pos.market_index == m.market_index)
-                .fold((0, 0), |(l, s), pos| if pos.base > 0 { (l + pos.base, s) } else { (l, s + pos.base) });
-            let claims: u64 = traders
-                .iter()
-                .flat_map(|t| t.positions.iter())
-                .filter(|pos| pos.is_open() && pos.market_index == m.market_index)
-                .map(|pos| pos.pending_profit)
-                .sum();
-            mirrors &=
-                long == m.amm.base_long && short == m.amm.base_short && claims == m.pools.unpaid_profit;
             let gaps: Vec<f64> = self.history.mark[i]
                 .iter()
                 .zip(&self.history.oracle[i])
@@ -560,16 +463,7 @@ impl World {
             }
         }
         let fee_pool_funding: u64 = markets.iter().map(|m| m.market.stats.funding_paid_by_fee_pool).sum();
-        let vault = self.rt.token_balance(&ix::vault_pda(&ix::exchange_pda())).await;
-        let insurance_vault = self.rt.token_balance(&ix::insurance_vault_pda(&ix::exchange_pda())).await;
-        let conservation = Conservation {
-            vault_native: vault,
-            ledger_native: ledger as u64,
-            insurance_vault_native: insurance_vault,
-            insurance_fund_native: exchange.insurance.balance,
-            amm_mirrors_positions: mirrors,
-            ok: vault as u128 == ledger && insurance_vault == exchange.insurance.balance && mirrors,
-        };
+        let conservation = self.chain.conservation(&self.trader_accounts).await?;
         Ok(Report {
             seed: config.seed,
             simulated_hours: last as f64 * config.step_secs as f64 / 3_600.0,

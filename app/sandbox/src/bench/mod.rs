@@ -3,6 +3,7 @@
 //! program in the in-process runtime with the same seeded population and
 //! oracle path, side by side in one table.
 
+mod charts;
 pub mod configuration;
 mod run;
 pub mod scenario;
@@ -12,6 +13,7 @@ pub use run::{Sample, COST_SIZES_USDC, START_PRICE};
 pub use scenario::Scenario;
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use vamm::instructions::CreateMarketParams;
 
@@ -20,7 +22,8 @@ pub struct BenchOptions {
     pub seed: u64,
     pub scenarios: Vec<Scenario>,
     pub configurations: Vec<Configuration>,
-    /// Where bench.json goes (`None`: nowhere).
+    /// Where bench.json, the per-run CSVs and the per-scenario charts go
+    /// (`None`: nowhere).
     pub out_dir: Option<PathBuf>,
 }
 
@@ -44,9 +47,32 @@ pub struct TradeCost {
     /// Average fill against the mark before, bps.
     pub fill_vs_mark_bps: f64,
     pub fee_usdc: f64,
-    /// Whether the market's per-slot move limit lets it through in one
-    /// slot (otherwise it must be split).
-    pub within_one_slot: bool,
+    /// The first of the program's limits, in the program's order, that
+    /// refuses it as one order on the freshly listed market (mark at the
+    /// oracle, no open interest): "mark-oracle band", "per-slot move",
+    /// "open-interest cap" or "position cap"; `None` when it fills at
+    /// once. Past the slot limit an order is split over slots; past the
+    /// band, over time as arbitrage brings the mark back; a cap is a cap.
+    pub refused_by: Option<String>,
+}
+
+/// What each role made or lost over the run, USDC: trader accounts by
+/// their equity at the last oracle price (unrealised PnL, funding, and
+/// claims at what the PnL pool can pay) minus what they deposited; the
+/// insurance stakers by the fund against its balance at listing; the
+/// market's pools (PnL, fee, treasury, pending insurance share) by what
+/// they hold net of the claims on the PnL pool they can pay, plus the
+/// losses owed to them, against the listing.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RolePnl {
+    pub crowd: f64,
+    pub churners: f64,
+    pub arbitrageurs: f64,
+    /// The keeper's own account (liquidation fees, taken-over positions).
+    pub liquidator: f64,
+    pub attacker: Option<f64>,
+    pub insurance_stakers: f64,
+    pub pools: f64,
 }
 
 /// Traders' results, USDC.
@@ -122,8 +148,12 @@ pub struct RunResult {
     pub attacker_unpaid_claims_usdc: Option<f64>,
     /// Each crowd trader's equity at the last oracle price minus its deposit.
     pub trader_pnl_usdc: Distribution,
+    pub role_pnl_usdc: RolePnl,
     pub trades: u64,
     pub refused: u64,
+    /// The orders refused (population, attacker and arbitrage desks), by
+    /// the program's error name.
+    pub refusals: BTreeMap<String, u64>,
     /// The vault held exactly the ledger, the insurance vault the fund, and
     /// the AMM mirrored the positions, at the end.
     pub conserved: bool,
@@ -156,6 +186,7 @@ pub struct BenchReport {
 pub async fn run(options: &BenchOptions, protocol: &CreateMarketParams) -> Result<BenchReport, String> {
     let mut runs = Vec::new();
     for scenario in &options.scenarios {
+        let mut samples_by_configuration = Vec::new();
         for configuration in &options.configurations {
             let (result, samples) = run::run(*scenario, *configuration, protocol, options.seed).await?;
             if let Some(dir) = &options.out_dir {
@@ -167,7 +198,15 @@ pub async fn run(options: &BenchOptions, protocol: &CreateMarketParams) -> Resul
                     result.scenario, result.configuration
                 ));
             }
+            samples_by_configuration.push((configuration.name(), samples));
             runs.push(result);
+        }
+        if let Some(dir) = &options.out_dir {
+            let runs: Vec<(&str, &[Sample])> =
+                samples_by_configuration.iter().map(|(name, samples)| (*name, samples.as_slice())).collect();
+            let svg = charts::scenario_figure(scenario.name(), &runs)?;
+            let path = dir.join(format!("{}.svg", scenario.name()));
+            std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
         }
     }
     let report = BenchReport {
@@ -258,10 +297,41 @@ pub fn table(report: &BenchReport) -> String {
     out
 }
 
+/// Who made and lost what, one row per scenario and configuration.
+pub fn role_table(report: &BenchReport) -> String {
+    let mut out = String::from(
+        "| scenario | configuration | crowd | churners | arbitrage desks | liquidator | attacker | insurance stakers | pools |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in &report.runs {
+        let p = &r.role_pnl_usdc;
+        let attacker = p.attacker.map_or("-".to_string(), whole);
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.scenario,
+            r.configuration,
+            whole(p.crowd),
+            whole(p.churners),
+            whole(p.arbitrageurs),
+            whole(p.liquidator),
+            attacker,
+            whole(p.insurance_stakers),
+            whole(p.pools)
+        ));
+    }
+    out
+}
+
+/// Whole USDC, without a "-0" for a loss of less than half a unit.
+fn whole(usdc: f64) -> String {
+    let rounded = usdc.round();
+    format!("{}", if rounded == 0.0 { 0.0 } else { rounded })
+}
+
 /// Price impact and fee per configuration (the same in every scenario).
 pub fn cost_table(report: &BenchReport) -> String {
     let mut out = String::from(
-        "| configuration | trade (USDC) | impact (bps) | average fill vs mark (bps) | fee (USDC) | in one slot |\n|---|---:|---:|---:|---:|---|\n",
+        "| configuration | trade (USDC) | impact (bps) | average fill vs mark (bps) | fee (USDC) | as one order |\n|---|---:|---:|---:|---:|---|\n",
     );
     let mut seen = Vec::new();
     for r in &report.runs {
@@ -277,7 +347,7 @@ pub fn cost_table(report: &BenchReport) -> String {
                 cost.impact_bps,
                 cost.fill_vs_mark_bps,
                 cost.fee_usdc,
-                if cost.within_one_slot { "yes" } else { "no: split" }
+                cost.refused_by.as_ref().map_or("yes".to_string(), |limit| format!("no: {limit}"))
             ));
         }
     }
@@ -293,5 +363,10 @@ mod tests {
         let d = Distribution::of((1..=11).map(f64::from).collect());
         assert_eq!((d.min, d.p10, d.median, d.p90, d.max), (1.0, 2.0, 6.0, 10.0, 11.0));
         assert_eq!(Distribution::of(vec![]).median, 0.0);
+    }
+
+    #[test]
+    fn whole_usdc_has_no_negative_zero() {
+        assert_eq!([-0.3, -0.0, 0.4, 1234.5, -702.6].map(whole), ["0", "0", "0", "1235", "-703"]);
     }
 }

@@ -4,27 +4,23 @@
 
 use super::configuration::Configuration;
 use super::scenario::{Path, Scenario};
-use super::{Distribution, RunResult, TradeCost};
+use super::{Distribution, RolePnl, RunResult, TradeCost};
+use crate::chain::{err, Chain, Oracle, Wallet, USDC};
 use crate::rng::Rng;
-use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
+use std::collections::BTreeMap;
 use std::time::Instant;
-use vamm::constants::timelock;
+use vamm::controller::price_book::PriceBook;
 use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::math::fees::fee_for;
-use vamm::state::{GovernanceAction, OracleSource};
+use vamm::state::GovernanceAction;
 use vamm_client::keeper::Keeper;
-use vamm_client::oracle_accounts::price_account;
 use vamm_client::valuation::{
-    account_health, fetch_exchange, fetch_markets, fetch_trader, price_book, trade_accounts, MarketSnapshot,
+    account_health, fetch_markets, fetch_trader, price_book, trade_accounts, MarketSnapshot,
 };
-use vamm_client::{governance, ix, ClientError, LocalRuntime, Transport};
-
-/// 2026-01-01T00:00:00Z, as the sandbox.
-const START_TS: i64 = 1_767_225_600;
-const USDC: u64 = 1_000_000;
+use vamm_client::{ix, ClientError, Transport};
 /// Where every scenario starts, `PRICE_PRECISION` (the deploy
 /// configuration's SOL-PERP range holds it).
 pub const START_PRICE: u64 = 150 * USDC;
@@ -46,28 +42,8 @@ const ATTACKER_NOTIONAL: u64 = 1_500_000 * USDC;
 /// (Perpetual Protocol v1's was 1.2%; this moves the listed curve 0.7%).
 const ORDER_CHUNK: u64 = 50_000 * USDC;
 
-fn err(e: ClientError) -> String {
-    e.to_string()
-}
-
-struct Wallet {
-    owner: Keypair,
-    account: Pubkey,
-    usdc: Pubkey,
-    deposit: u64,
-}
-
-struct Oracle {
-    address: Pubkey,
-    source: OracleSource,
-    feed_id: [u8; 32],
-}
-
 struct Exchange {
-    rt: LocalRuntime,
-    rng: Rng,
-    mint_authority: Keypair,
-    mint: Pubkey,
+    chain: Chain,
     oracles: Vec<Oracle>,
     crowd: Vec<Wallet>,
     churners: Vec<Wallet>,
@@ -77,16 +53,11 @@ struct Exchange {
     keeper_account: Pubkey,
     /// What the oracle publishes now, `PRICE_PRECISION`.
     price: u64,
+    /// `pools_net` and the insurance fund at listing, quote native.
+    pools_at_listing: i128,
+    fund_at_listing: u64,
     trades: u64,
-    refused: u64,
-}
-
-fn keypair(rng: &mut Rng) -> Keypair {
-    let mut secret = [0u8; 32];
-    for chunk in secret.chunks_mut(8) {
-        chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
-    }
-    Keypair::new_from_array(secret)
+    refusals: BTreeMap<String, u64>,
 }
 
 /// Runs `scenario` under `configuration`; `protocol` is the deploy
@@ -107,16 +78,16 @@ pub async fn run(
     let path = scenario.path(START_PRICE, &mut Rng::new(seed));
     let params = CreateMarketParams { market_index: 0, ..configuration.params(protocol, START_PRICE) };
     let mut exchange = Exchange::list(&params, configuration, seed).await?;
-    let costs = exchange.trade_costs(params.taker_fee_bps, params.max_slot_move_bps).await?;
+    let costs = exchange.trade_costs(&params).await?;
     exchange.populate(scenario, seed).await?;
     let population_base: u64 = exchange.exposure().await?.iter().map(|b| b.unsigned_abs()).sum();
-    let mut tally = Tally::new(exchange.fund().await?);
+    let mut tally = Tally::new(exchange.chain.fund().await?);
     // The path starts once the population is in.
-    let origin = exchange.rt.now();
+    let origin = exchange.chain.rt.now();
     for step in 1..path.ticks.len() {
         let tick = path.ticks[step];
         let at = origin + (step as u64 * path.step_secs) as i64;
-        exchange.rt.set_time(at.max(exchange.rt.now() + 1)).await;
+        exchange.chain.rt.set_time(at.max(exchange.chain.rt.now() + 1)).await;
         exchange.publish(tick.oracle);
         exchange.churn().await?;
         exchange.attack(tick.oracle != tick.fair).await?;
@@ -128,7 +99,7 @@ pub async fn run(
         let market = exchange.market().await?.market;
         let (long, short) = market.open_interest_base();
         tally.samples.push(Sample {
-            secs: (exchange.rt.now() - origin) as u64,
+            secs: (exchange.chain.rt.now() - origin) as u64,
             oracle: tick.oracle,
             accepted: market.oracle.last_price,
             fair: tick.fair,
@@ -207,40 +178,21 @@ impl Exchange {
         configuration: Configuration,
         seed: u64,
     ) -> Result<Exchange, String> {
-        let mut rng = Rng::new(seed ^ 0x05ee_d0fb_e4c4);
-        let mut rt = LocalRuntime::start(START_TS - timelock::DEFAULT_DELAY_SECS as i64).await;
-        let admin = keypair(&mut rng);
-        rt.fund(&admin.pubkey(), 1_000_000_000_000);
-        rt.set_upgrade_authority(Some(&admin.pubkey()));
-        let mint_authority = keypair(&mut rng);
-        let mint = rt.create_mint(&mint_authority.pubkey(), 6).await.map_err(err)?;
-        rt.send(&[ix::initialize_exchange(&admin.pubkey(), &mint, admin.pubkey())], &[&admin])
-            .await
-            .map_err(err)?;
-        let mut oracles = vec![Oracle {
-            address: keypair(&mut rng).pubkey(),
-            source: params.primary_source,
-            feed_id: params.primary_feed_id,
-        }];
+        let mut chain = Chain::deploy(Rng::new(seed ^ 0x05ee_d0fb_e4c4)).await?;
+        let mut oracles = vec![chain.oracle(params.primary_source, params.primary_feed_id)];
         if let Some(source) = params.secondary_source {
-            oracles.push(Oracle {
-                address: keypair(&mut rng).pubkey(),
-                source,
-                feed_id: params.secondary_feed_id,
-            });
+            oracles.push(chain.oracle(source, params.secondary_feed_id));
         }
         let listing = GovernanceAction::ListMarket {
             params: params.clone(),
             primary_oracle: oracles[0].address,
             secondary_oracle: oracles.get(1).map(|o| o.address),
         };
-        let id = governance::queue(&mut rt, &admin, listing).await.map_err(err)?;
-        rt.set_time(START_TS).await;
+        let first_prices: Vec<(Oracle, u64)> = oracles.iter().map(|o| (*o, START_PRICE)).collect();
+        chain.govern(vec![listing], &first_prices).await?;
+        chain.stake_insurance(INSURANCE_STAKE, 1).await?;
         let mut exchange = Exchange {
-            rt,
-            rng,
-            mint_authority,
-            mint,
+            chain,
             oracles,
             crowd: Vec::new(),
             churners: Vec::new(),
@@ -249,21 +201,17 @@ impl Exchange {
             keeper: None,
             keeper_account: Pubkey::default(),
             price: START_PRICE,
+            pools_at_listing: 0,
+            fund_at_listing: 0,
             trades: 0,
-            refused: 0,
+            refusals: BTreeMap::new(),
         };
-        exchange.publish(START_PRICE);
-        governance::execute(&mut exchange.rt, &admin, id).await.map_err(err)?;
-        let staker = exchange.wallet(INSURANCE_STAKE).await?;
-        let owner = staker.owner.pubkey();
-        exchange.rt.send(&[ix::create_insurance_stake(&owner)], &[&staker.owner]).await.map_err(err)?;
-        let stake =
-            ix::stake_insurance(&owner, &staker.usdc, &exchange.mint, INSURANCE_STAKE, &ix::all_markets(1));
-        exchange.rt.send(&[stake], &[&staker.owner]).await.map_err(err)?;
         for _ in 0..ARBITRAGEURS {
             let desk = exchange.trader(ARBITRAGEUR_COLLATERAL).await?;
             exchange.arbitrageurs.push(desk);
         }
+        exchange.pools_at_listing = pools_net(&exchange.market().await?.market.pools);
+        exchange.fund_at_listing = exchange.chain.fund().await?;
         let keeper = exchange.trader(KEEPER_COLLATERAL).await?;
         exchange.keeper_account = keeper.account;
         exchange.keeper = Some(Keeper::new(keeper.owner, keeper.account, configuration.keeper()));
@@ -317,13 +265,13 @@ impl Exchange {
         Ok(())
     }
 
-    /// Price impact and fee of a long of each size on the listed curve.
-    async fn trade_costs(
-        &mut self,
-        taker_fee_bps: u16,
-        max_slot_move_bps: u16,
-    ) -> Result<Vec<TradeCost>, String> {
+    /// Price impact and fee of a long of each size on the listed curve,
+    /// and the first limit that refuses it as one order (the program's
+    /// checks in its order, on a market with no open interest whose mark
+    /// is at the oracle).
+    async fn trade_costs(&mut self, params: &CreateMarketParams) -> Result<Vec<TradeCost>, String> {
         let curve = self.market().await?.market.amm.curve();
+        let oracle = self.price;
         COST_SIZES_USDC
             .iter()
             .map(|size| {
@@ -331,14 +279,30 @@ impl Exchange {
                 let impact = curve
                     .price_impact(Direction::Long, TradeSize::Quote(quote))
                     .map_err(|e| e.to_string())?;
-                let fee = fee_for(quote, taker_fee_bps).map_err(|e| e.to_string())?;
+                let fee = fee_for(quote, params.taker_fee_bps).map_err(|e| e.to_string())?;
+                let of = |price: u64, bps: u16| price as u128 * bps as u128 / 10_000;
+                let notional = impact.swap.base as u128 * oracle as u128 / 1_000_000_000;
+                let refused_by =
+                    if impact.mark_after.abs_diff(oracle) as u128 > of(oracle, params.mark_oracle_band_bps) {
+                        Some("mark-oracle band")
+                    } else if impact.mark_after.abs_diff(impact.mark_before) as u128
+                        > of(impact.mark_before, params.max_slot_move_bps)
+                    {
+                        Some("per-slot move")
+                    } else if notional > params.max_open_interest as u128 {
+                        Some("open-interest cap")
+                    } else if notional > params.max_position_notional as u128 {
+                        Some("position cap")
+                    } else {
+                        None
+                    };
                 Ok(TradeCost {
                     size_usdc: *size,
                     impact_bps: impact.impact_bps,
                     fill_vs_mark_bps: (impact.average_price as f64 / impact.mark_before as f64 - 1.0)
                         * 10_000.0,
                     fee_usdc: fee as f64 / 1e6,
-                    within_one_slot: impact.impact_bps <= max_slot_move_bps as u64,
+                    refused_by: refused_by.map(String::from),
                 })
             })
             .collect()
@@ -346,42 +310,21 @@ impl Exchange {
 
     fn publish(&mut self, price: u64) {
         self.price = price;
-        let now = self.rt.clock_now();
         for oracle in &self.oracles {
-            let account = price_account(oracle.source, oracle.feed_id, price, price / 4_000, now);
-            self.rt.write_account(&oracle.address, account);
+            oracle.publish(&mut self.chain.rt, price);
         }
     }
 
-    async fn wallet(&mut self, usdc: u64) -> Result<Wallet, String> {
-        let owner = keypair(&mut self.rng);
-        self.rt.fund(&owner.pubkey(), 10_000_000_000);
-        let token = self.rt.create_token_account(&self.mint, &owner.pubkey()).await.map_err(err)?;
-        let authority = self.mint_authority.insecure_clone();
-        self.rt.mint_to(&self.mint, &authority, &token, usdc).await.map_err(err)?;
-        Ok(Wallet { owner, account: Pubkey::default(), usdc: token, deposit: 0 })
-    }
-
+    /// A trader account holding all of a new wallet's `deposit`.
     async fn trader(&mut self, deposit: u64) -> Result<Wallet, String> {
-        let mut wallet = self.wallet(deposit).await?;
-        let owner = wallet.owner.pubkey();
-        self.rt.send(&[ix::create_trader_account(&owner, 0, None)], &[&wallet.owner]).await.map_err(err)?;
-        wallet.account = ix::trader_pda(&owner, 0);
-        let ix = ix::deposit(&owner, &wallet.account, &wallet.usdc, &self.mint, deposit);
-        self.rt.send(&[ix], &[&wallet.owner]).await.map_err(err)?;
-        wallet.deposit = deposit;
-        Ok(wallet)
+        self.chain.trader(deposit, deposit).await
     }
 
     /// A second later (a new slot), the oracle republishing its price.
     async fn next_slot(&mut self) {
-        let now = self.rt.now();
-        self.rt.set_time(now + 1).await;
+        let now = self.chain.rt.now();
+        self.chain.rt.set_time(now + 1).await;
         self.publish(self.price);
-    }
-
-    async fn fund(&mut self) -> Result<u64, String> {
-        Ok(fetch_exchange(&mut self.rt).await.map_err(err)?.insurance.balance)
     }
 
     /// One keeper pass; tallies what its liquidations closed (at the fair
@@ -390,7 +333,7 @@ impl Exchange {
     async fn keep(&mut self, tally: &mut Tally, fair: u64) -> Result<(), String> {
         let before = self.exposure().await?;
         let mut keeper = self.keeper.take().ok_or("no keeper")?;
-        let ticked = keeper.tick(&mut self.rt).await.map_err(err);
+        let ticked = keeper.tick(&mut self.chain.rt).await.map_err(err);
         self.keeper = Some(keeper);
         ticked?;
         let after = self.exposure().await?;
@@ -401,13 +344,13 @@ impl Exchange {
                 b.unsigned_abs().saturating_sub(a.unsigned_abs()) as u128 * fair as u128 / 1_000_000_000
             })
             .sum::<u128>();
-        let fund = self.fund().await?;
+        let fund = self.chain.fund().await?;
         tally.fund(fund);
         Ok(())
     }
 
     async fn market(&mut self) -> Result<MarketSnapshot, String> {
-        fetch_markets(&mut self.rt)
+        fetch_markets(&mut self.chain.rt)
             .await
             .map_err(err)?
             .into_iter()
@@ -429,8 +372,8 @@ impl Exchange {
         wallet: &Wallet,
         order: Option<(Direction, TradeSize)>,
     ) -> Result<bool, String> {
-        let markets = fetch_markets(&mut self.rt).await.map_err(err)?;
-        let Some(state) = fetch_trader(&mut self.rt, &wallet.account).await.map_err(err)? else {
+        let markets = fetch_markets(&mut self.chain.rt).await.map_err(err)?;
+        let Some(state) = fetch_trader(&mut self.chain.rt, &wallet.account).await.map_err(err)? else {
             return Ok(false);
         };
         let owner = wallet.owner.insecure_clone();
@@ -450,13 +393,13 @@ impl Exchange {
                 ix::close_position(&accounts, ClosePositionParams { base_amount: None, limit_price: None })
             }
         };
-        match self.rt.send(&[instruction], &[&owner]).await {
+        match self.chain.rt.send(&[instruction], &[&owner]).await {
             Ok(()) => {
                 self.trades += 1;
                 Ok(true)
             }
-            Err(ClientError::Program { .. }) => {
-                self.refused += 1;
+            Err(ClientError::Program { name, .. }) => {
+                *self.refusals.entry(name).or_default() += 1;
                 Ok(false)
             }
             Err(other) => Err(other.to_string()),
@@ -506,11 +449,11 @@ impl Exchange {
         let churners = std::mem::take(&mut self.churners);
         for wallet in &churners {
             self.next_slot().await;
-            match self.rng.below(3) {
+            match self.chain.rng.below(3) {
                 0 => self.close(wallet).await?,
                 side => {
                     let direction = if side == 1 { Direction::Long } else { Direction::Short };
-                    let quote = (10_000 + self.rng.below(40_001)) * USDC;
+                    let quote = (10_000 + self.chain.rng.below(40_001)) * USDC;
                     self.open(wallet, direction, quote).await?
                 }
             }
@@ -528,7 +471,7 @@ impl Exchange {
         if manipulated {
             self.next_slot().await;
             let mark = self.market().await?.market.amm.curve().mark_price().map_err(|e| e.to_string())?;
-            if let Some(state) = fetch_trader(&mut self.rt, &attacker.account).await.map_err(err)? {
+            if let Some(state) = fetch_trader(&mut self.chain.rt, &attacker.account).await.map_err(err)? {
                 if let Some(position) = state.position(0).filter(|p| p.base > 0) {
                     let entry = position.entry_notional as u128 * 1_000_000_000 / position.base as u128;
                     if mark as u128 * 100 >= entry * 101 {
@@ -547,7 +490,7 @@ impl Exchange {
         let accounts: Vec<Pubkey> = self.traders().chain(&self.arbitrageurs).map(|w| w.account).collect();
         let mut bases = Vec::with_capacity(accounts.len());
         for account in accounts {
-            let state = fetch_trader(&mut self.rt, &account).await.map_err(err)?;
+            let state = fetch_trader(&mut self.chain.rt, &account).await.map_err(err)?;
             bases.push(state.and_then(|s| s.position(0).map(|p| p.base)).unwrap_or(0));
         }
         Ok(bases)
@@ -578,22 +521,31 @@ impl Exchange {
     ) -> Result<RunResult, String> {
         let snapshot = self.market().await?;
         let market = &snapshot.market;
-        let markets = fetch_markets(&mut self.rt).await.map_err(err)?;
-        let book = price_book(&markets, self.rt.clock_now(), &[]);
-        let mut pnl = Vec::new();
-        let crowd: Vec<(Pubkey, u64)> = self.crowd.iter().map(|w| (w.account, w.deposit)).collect();
-        for (account, deposit) in crowd {
-            if let Some(state) = fetch_trader(&mut self.rt, &account).await.map_err(err)? {
-                let margin = account_health(&book, &state).map_err(|e| e.to_string())?.margin;
-                let equity = margin.equity().map_err(|e| e.to_string())?;
-                pnl.push((equity - deposit as i128) as f64 / 1e6);
-            }
-        }
+        let markets = fetch_markets(&mut self.chain.rt).await.map_err(err)?;
+        let book = price_book(&markets, self.chain.rt.clock_now(), &[]);
+        let crowd = self.results(&book, &Self::holdings(&self.crowd)).await?;
+        let churners = self.results(&book, &Self::holdings(&self.churners)).await?;
+        let arbitrageurs = self.results(&book, &Self::holdings(&self.arbitrageurs)).await?;
+        let liquidator = self.results(&book, &[(self.keeper_account, KEEPER_COLLATERAL)]).await?;
+        let attacker_pnl = match self.attacker.as_ref().map(|w| (w.account, w.deposit)) {
+            Some(holding) => self.results(&book, &[holding]).await?.first().copied(),
+            None => None,
+        };
+        let roles = RolePnl {
+            crowd: crowd.iter().sum(),
+            churners: churners.iter().sum(),
+            arbitrageurs: arbitrageurs.iter().sum(),
+            liquidator: liquidator.iter().sum(),
+            attacker: attacker_pnl,
+            insurance_stakers: (self.chain.fund().await? as f64 - self.fund_at_listing as f64) / 1e6,
+            pools: (pools_net(&market.pools) - self.pools_at_listing) as f64 / 1e6,
+        };
+        let pnl = crowd;
         // The attacker's take is what it can withdraw; claims the PnL pool
         // has not paid are shown apart.
         let mut attacker = (None, None);
         if let Some((account, deposit)) = self.attacker.as_ref().map(|w| (w.account, w.deposit)) {
-            if let Some(state) = fetch_trader(&mut self.rt, &account).await.map_err(err)? {
+            if let Some(state) = fetch_trader(&mut self.chain.rt, &account).await.map_err(err)? {
                 let claims: u64 =
                     state.positions.iter().filter(|p| p.is_open()).map(|p| p.pending_profit).sum();
                 attacker = (
@@ -609,7 +561,7 @@ impl Exchange {
         let max = |values: &[f64]| values.iter().copied().fold(0.0, f64::max);
         let stats = &market.stats;
         let pools = &market.pools;
-        let fund_end = self.fund().await?;
+        let fund_end = self.chain.fund().await?;
         // Bad debt is socialised only once the fund is empty.
         let drawdown = if stats.bad_debt_socialised > 0 { tally.fund_peak } else { tally.drawdown };
         Ok(RunResult {
@@ -641,43 +593,47 @@ impl Exchange {
             attacker_extraction_usdc: attacker.0,
             attacker_unpaid_claims_usdc: attacker.1,
             trader_pnl_usdc: Distribution::of(pnl),
+            role_pnl_usdc: roles,
             trades: self.trades,
-            refused: self.refused,
+            refused: self.refusals.values().sum(),
+            refusals: self.refusals.clone(),
             conserved: self.conserved().await?,
             wall_secs: 0.0,
         })
     }
 
-    /// The conservation checks of the test suite and the sandbox: the vault
-    /// holds exactly the traders' collateral plus the pools, the insurance
-    /// vault exactly the fund, and the AMM's open interest and unpaid
-    /// profit mirror the positions.
-    async fn conserved(&mut self) -> Result<bool, String> {
-        let market = self.market().await?.market;
-        let pools = market.pools;
-        let mut ledger = (pools.pnl_pool + pools.fee_pool + pools.treasury + pools.insurance_pending) as u128;
-        let mut accounts: Vec<Pubkey> = self.traders().chain(&self.arbitrageurs).map(|w| w.account).collect();
-        accounts.push(self.keeper_account);
-        let (mut long, mut short, mut claims) = (0i64, 0i64, 0u64);
-        for account in accounts {
-            if let Some(state) = fetch_trader(&mut self.rt, &account).await.map_err(err)? {
-                ledger += state.collateral as u128;
-                for position in state.positions.iter().filter(|p| p.is_open()) {
-                    if position.base > 0 {
-                        long += position.base;
-                    } else {
-                        short += position.base;
-                    }
-                    claims += position.pending_profit;
-                }
+    fn holdings(wallets: &[Wallet]) -> Vec<(Pubkey, u64)> {
+        wallets.iter().map(|w| (w.account, w.deposit)).collect()
+    }
+
+    /// Each account's equity at `book`'s prices (unrealised PnL, funding
+    /// and claims at what the PnL pool can pay) minus its deposit, USDC.
+    async fn results(&mut self, book: &PriceBook, holdings: &[(Pubkey, u64)]) -> Result<Vec<f64>, String> {
+        let mut results = Vec::with_capacity(holdings.len());
+        for (account, deposit) in holdings {
+            if let Some(state) = fetch_trader(&mut self.chain.rt, account).await.map_err(err)? {
+                let margin = account_health(book, &state).map_err(|e| e.to_string())?.margin;
+                let equity = margin.equity().map_err(|e| e.to_string())?;
+                results.push((equity - *deposit as i128) as f64 / 1e6);
             }
         }
-        let vault = self.rt.token_balance(&ix::vault_pda(&ix::exchange_pda())).await;
-        let insurance_vault = self.rt.token_balance(&ix::insurance_vault_pda(&ix::exchange_pda())).await;
-        let fund = self.fund().await?;
-        Ok(vault as u128 == ledger
-            && insurance_vault == fund
-            && (long, short) == (market.amm.base_long, market.amm.base_short)
-            && claims == pools.unpaid_profit)
+        Ok(results)
     }
+
+    /// The conservation checks of the test suite and the sandbox, over
+    /// every trader account of the run.
+    async fn conserved(&mut self) -> Result<bool, String> {
+        let mut accounts: Vec<Pubkey> = self.traders().chain(&self.arbitrageurs).map(|w| w.account).collect();
+        accounts.push(self.keeper_account);
+        Ok(self.chain.conservation(&accounts).await?.ok)
+    }
+}
+
+/// What a market's pools hold, net of the profit claims the PnL pool can
+/// pay (traders' equity counts those) and with the losses owed to them,
+/// quote native.
+fn pools_net(pools: &vamm::state::MarketPools) -> i128 {
+    let held = pools.pnl_pool + pools.fee_pool + pools.treasury + pools.insurance_pending;
+    let claims = pools.unpaid_profit.min(pools.pnl_pool);
+    held as i128 - claims as i128 + (pools.unpaid_loss_long + pools.unpaid_loss_short) as i128
 }
