@@ -2,7 +2,9 @@
 
 use crate::gov::{feed_id, source};
 use crate::units::{format_decimal, parse_decimal, usdc};
-use crate::{Cli, Command, Commitment, KeeperCommand, LocalCommand, SandboxArgs, Side, TraderCommand};
+use crate::{
+    Cli, Command, Commitment, GovCommand, KeeperCommand, LocalCommand, SandboxArgs, Side, TraderCommand,
+};
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
@@ -27,13 +29,32 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let command = match cli.command {
         Command::Sandbox(args) => return sandbox(args, cli.json).await,
         Command::Bench(args) => return bench(args, cli.json).await,
+        Command::Local(LocalCommand::Keygen { outfile, force }) => return keygen(&outfile, force, cli.json),
         command => command,
     };
-    let signer = read_keypair(&cli.keypair)?;
+    let config = crate::settings::read_solana_config(&cli.solana_config)?;
+    let settings =
+        crate::settings::resolve(cli.url.as_deref(), cli.keypair.as_deref(), cli.commitment, &config);
+    // A read-only command signs nothing: without a readable keypair it
+    // runs with a throwaway one (never funded, never used to send).
+    let read_only = is_read_only(&command);
+    let signer = match read_keypair(&settings.keypair) {
+        Ok(signer) => signer,
+        Err(e) if read_only => {
+            if matches!(command, Command::Trader(TraderCommand::Show { owner: None, .. })) {
+                return Err(format!("{e}; `trader show` without a keypair needs --owner"));
+            }
+            Keypair::new()
+        }
+        Err(e) => return Err(e),
+    };
     // `--url local:FILE`: an in-process cluster saved in FILE between runs.
-    if let Some(path) = cli.url.strip_prefix("local:") {
+    if let Some(path) = settings.url.strip_prefix("local:") {
         let path = PathBuf::from(path);
-        let mut rt = open_local(&path, &signer).await?;
+        if read_only && !path.exists() {
+            return Err(format!("no local cluster at {}", path.display()));
+        }
+        let mut rt = open_local(&path, &signer, !read_only).await?;
         let result = dispatch(&mut rt, &signer, command, cli.json).await;
         let state = rt.save().await.map_err(|e| e.to_string())?;
         let text = serde_json::to_string(&state).map_err(|e| e.to_string())?;
@@ -43,8 +64,54 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         std::fs::rename(&temporary, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         return result;
     }
-    let mut rpc = RpcTransport::new(&cli.url, signer.insecure_clone(), commitment(cli.commitment));
+    let mut rpc = RpcTransport::new(&settings.url, signer.insecure_clone(), commitment(settings.commitment));
     dispatch(&mut rpc, &signer, command, cli.json).await
+}
+
+/// Commands that only read accounts.
+fn is_read_only(command: &Command) -> bool {
+    match command {
+        Command::Trader(TraderCommand::Show { .. }) => true,
+        Command::Gov(args) => matches!(args.command, GovCommand::Show | GovCommand::Queued { .. }),
+        _ => false,
+    }
+}
+
+/// Writes a new keypair file, readable by its owner only, and prints its
+/// public key.
+fn keygen(outfile: &str, force: bool, json: bool) -> Result<(), String> {
+    let path = PathBuf::from(expand_home(outfile));
+    if path.exists() && !force {
+        return Err(format!("{} exists: pass --force to replace it (its key is lost)", path.display()));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let keypair = Keypair::new();
+    let text = serde_json::to_string(&keypair.to_bytes().to_vec()).map_err(|e| e.to_string())?;
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        // Without --force, create_new refuses a file that appeared since.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).mode(0o600);
+        if force {
+            options.create(true).truncate(true);
+        } else {
+            options.create_new(true);
+        }
+        let mut file = options.open(&path)?;
+        // A replaced file keeps its old mode otherwise.
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        file.write_all(text.as_bytes())
+    };
+    write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    print_result(
+        json,
+        json!({ "pubkey": keypair.pubkey().to_string(), "outfile": path.display().to_string() }),
+        &format!("wrote {}\npubkey: {}", path.display(), keypair.pubkey()),
+    );
+    Ok(())
 }
 
 async fn dispatch<T: Transport + LocalOnly>(
@@ -104,9 +171,9 @@ impl LocalOnly for RpcTransport {
     }
 }
 
-/// Opens the saved local cluster (or a new one) and makes sure the signer
-/// can pay fees, as a local faucet would.
-async fn open_local(path: &std::path::Path, signer: &Keypair) -> Result<LocalRuntime, String> {
+/// Opens the saved local cluster (or a new one) and, with `fund`, makes
+/// sure the signer can pay fees, as a local faucet would.
+async fn open_local(path: &std::path::Path, signer: &Keypair, fund: bool) -> Result<LocalRuntime, String> {
     let mut rt = if path.exists() {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -120,7 +187,7 @@ async fn open_local(path: &std::path::Path, signer: &Keypair) -> Result<LocalRun
         rt.set_upgrade_authority(Some(&signer.pubkey()));
         rt
     };
-    if rt.account(&signer.pubkey()).await.map_err(|e| e.to_string())?.is_none() {
+    if fund && rt.account(&signer.pubkey()).await.map_err(|e| e.to_string())?.is_none() {
         rt.fund(&signer.pubkey(), 1_000_000_000_000);
     }
     Ok(rt)
@@ -162,6 +229,7 @@ async fn local(
                 &format!("published {} at {address}", usdc(price as i128)),
             );
         }
+        LocalCommand::Keygen { .. } => unreachable!("handled before a cluster is opened"),
         LocalCommand::Advance { seconds } => {
             let now = rt.now() + seconds as i64;
             rt.set_time(now).await;
@@ -169,6 +237,16 @@ async fn local(
         }
     }
     Ok(())
+}
+
+/// The worst average price `slippage_bps` from `price` (at least one
+/// unit), in the trade's direction.
+fn with_slippage(price: u64, slippage_bps: u16, direction: Direction) -> u64 {
+    let slack = (price.saturating_mul(slippage_bps as u64) / 10_000).max(1);
+    match direction {
+        Direction::Long => price.saturating_add(slack),
+        Direction::Short => price.saturating_sub(slack),
+    }
 }
 
 fn commitment(c: Commitment) -> CommitmentConfig {
@@ -179,7 +257,7 @@ fn commitment(c: Commitment) -> CommitmentConfig {
     }
 }
 
-fn expand_home(path: &str) -> String {
+pub(crate) fn expand_home(path: &str) -> String {
     match (path.strip_prefix("~/"), std::env::var("HOME")) {
         (Some(rest), Ok(home)) => format!("{home}/{rest}"),
         _ => path.to_string(),
@@ -361,13 +439,7 @@ async fn trader<T: Transport>(
             // than the previewed average price.
             let limit_price = match limit {
                 Some(text) => parse_decimal(&text, 6)?,
-                None => {
-                    let slack = (preview.average_price.saturating_mul(slippage_bps as u64) / 10_000).max(1);
-                    match direction {
-                        Direction::Long => preview.average_price.saturating_add(slack),
-                        Direction::Short => preview.average_price.saturating_sub(slack),
-                    }
-                }
+                None => with_slippage(preview.average_price, slippage_bps, direction),
             };
             if dry_run {
                 let value = json!({ "base": preview.base, "quote": preview.quote, "average_price": preview.average_price,
@@ -403,15 +475,31 @@ async fn trader<T: Transport>(
                 ),
             );
         }
-        TraderCommand::Close { market, base, limit, sub_account } => {
+        TraderCommand::Close { market, base, limit, slippage_bps, sub_account } => {
             let markets = fetch_markets(t).await.map_err(send)?;
             let account = ix::trader_pda(&owner, sub_account);
             let state = fetch_trader(t, &account).await.map_err(send)?.ok_or("no trader account")?;
             let accounts = order_accounts(&owner, account, market, &markets, &state)?;
-            let params = ClosePositionParams {
-                base_amount: base.as_deref().map(|b| parse_decimal(b, 9)).transpose()?,
-                limit_price: limit.as_deref().map(|l| parse_decimal(l, 6)).transpose()?,
+            let position = state
+                .position(market)
+                .filter(|p| p.base != 0)
+                .ok_or(format!("no position in market {market}"))?;
+            let base_amount = base.as_deref().map(|b| parse_decimal(b, 9)).transpose()?;
+            // Without --limit, as for open: at most --slippage-bps worse
+            // than the previewed fill of the closing trade.
+            let limit_price = match limit {
+                Some(text) => parse_decimal(&text, 6)?,
+                None => {
+                    let direction = if position.base > 0 { Direction::Short } else { Direction::Long };
+                    let size = TradeSize::Base(base_amount.unwrap_or(position.base.unsigned_abs()));
+                    let snapshot =
+                        markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
+                    let preview = preview_trade(&snapshot.market, direction, size)
+                        .map_err(|e| format!("preview: {e}"))?;
+                    with_slippage(preview.average_price, slippage_bps, direction)
+                }
             };
+            let params = ClosePositionParams { base_amount, limit_price: Some(limit_price) };
             t.send(&[ix::close_position(&accounts, params)], &[signer]).await.map_err(send)?;
             print_result(json, json!({ "closed": market }), &format!("closed position in market {market}"));
         }

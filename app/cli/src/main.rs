@@ -5,6 +5,7 @@
 
 mod commands;
 mod gov;
+mod settings;
 mod units;
 
 use std::fs::File;
@@ -60,15 +61,29 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "vamm", version, about = "vAMM perpetual futures on Solana: trade, govern, keep, simulate")]
 pub struct Cli {
-    /// JSON-RPC URL of the cluster, or local:FILE for an in-process cluster saved in FILE.
-    #[arg(long, global = true, env = "VAMM_URL", default_value = "http://127.0.0.1:8899")]
-    pub url: String,
-    /// Keypair file that signs and pays.
-    #[arg(long, global = true, env = "VAMM_KEYPAIR", default_value = "~/.config/solana/id.json")]
-    pub keypair: String,
-    /// Commitment for reads and confirmations.
-    #[arg(long, global = true, value_enum, default_value_t = Commitment::Confirmed)]
-    pub commitment: Commitment,
+    /// JSON-RPC URL of the cluster or its moniker (mainnet-beta, devnet,
+    /// testnet, localhost, or m, d, t, l), or local:FILE for an in-process
+    /// cluster saved in FILE [default: the Solana CLI config's
+    /// json_rpc_url, else localhost]
+    #[arg(short = 'u', long, global = true, env = "VAMM_URL")]
+    pub url: Option<String>,
+    /// Keypair file that signs and pays [default: the Solana CLI config's
+    /// keypair_path, else ~/.config/solana/id.json]. Read-only commands
+    /// (`trader show --owner`, `gov show`, `gov queued`) need none.
+    #[arg(short = 'k', long, global = true, env = "VAMM_KEYPAIR")]
+    pub keypair: Option<String>,
+    /// Commitment for reads and confirmations [default: the Solana CLI
+    /// config's, else confirmed]
+    #[arg(long, global = true, value_enum)]
+    pub commitment: Option<Commitment>,
+    /// The Solana CLI's config file, read for the defaults above.
+    #[arg(
+        long,
+        global = true,
+        env = "VAMM_SOLANA_CONFIG",
+        default_value = "~/.config/solana/cli/config.yml"
+    )]
+    pub solana_config: String,
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -76,7 +91,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Commitment {
     Processed,
     Confirmed,
@@ -131,6 +146,17 @@ pub enum LocalCommand {
     Advance {
         #[arg(value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         seconds: u64,
+    },
+    /// Create a keypair file (a JSON array of 64 bytes, as `solana-keygen
+    /// new` writes) for a newcomer without the Solana CLI. Works on any
+    /// cluster: no cluster is contacted.
+    Keygen {
+        /// Where to write it.
+        #[arg(long, default_value = "~/.config/solana/id.json")]
+        outfile: String,
+        /// Replace an existing file (its key is lost).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -245,8 +271,13 @@ pub enum TraderCommand {
         /// Base units to close (default: all).
         #[arg(long)]
         base: Option<String>,
+        /// Worst average price in USDC (default: the preview's price, less
+        /// --slippage-bps).
         #[arg(long)]
         limit: Option<String>,
+        /// Slippage allowed against the previewed price when --limit is not given, bps.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=5_000))]
+        slippage_bps: u16,
         #[arg(long, default_value_t = 0)]
         sub_account: u16,
     },
@@ -471,6 +502,7 @@ pub enum KeeperCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.json;
     keep_stdout_for_output();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -491,6 +523,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
+            // A script reading --json output gets the error as JSON too.
+            if json {
+                outln!("{}", serde_json::json!({ "error": message }));
+            }
             ExitCode::FAILURE
         }
     }

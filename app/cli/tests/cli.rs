@@ -48,6 +48,20 @@ impl Local {
             .arg("--json")
             .args(args)
             .env("RUST_LOG", "error")
+            .env("VAMM_SOLANA_CONFIG", self.dir.join("no-solana-config.yml"))
+            .output()
+            .expect("run vamm")
+    }
+
+    /// Runs `vamm --json` with only `args`: no --url, no --keypair.
+    fn bare(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_vamm"))
+            .arg("--json")
+            .args(args)
+            .env("RUST_LOG", "error")
+            .env_remove("VAMM_URL")
+            .env_remove("VAMM_KEYPAIR")
+            .env("VAMM_SOLANA_CONFIG", self.dir.join("no-solana-config.yml"))
             .output()
             .expect("run vamm")
     }
@@ -163,6 +177,7 @@ fn governance_and_trader_flows_end_to_end() {
     let shown = local.ok(&["trader", "show"]);
     assert_eq!(shown["positions"][0]["base"], 90_000_000_000i64);
     assert_eq!(shown["summary"]["health"], "Healthy");
+    solana_cli_habits(&local, &shown);
     let liquidation = shown["positions"][0]["liquidation_price"].as_u64().unwrap();
     assert!(liquidation > 90_000_000 && liquidation < 96_000_000, "{liquidation}");
 
@@ -248,6 +263,72 @@ fn governance_and_trader_flows_end_to_end() {
     local.ok(&["trader", "settle", "--market", "0"]);
     let shown = local.ok(&["trader", "show"]);
     assert!(shown["positions"].as_array().unwrap().iter().all(|p| p["base"] == 0));
+}
+
+/// Habits of the Solana CLI on a cluster with an exchange and one trader
+/// (`shown` is its `trader show`): -u/-k, defaults from the Solana CLI's
+/// config file, read-only commands without a keypair, errors as JSON.
+fn solana_cli_habits(local: &Local, shown: &Value) {
+    let cluster = format!("local:{}", local.state.display());
+    let keypair = local.keypair.to_str().unwrap();
+    let json = |out: Output| -> Value {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Short flags.
+    let short = json(local.bare(&["-u", &cluster, "-k", keypair, "trader", "show"]));
+    assert_eq!(&short, shown);
+    // The Solana CLI's config file supplies the URL, keypair and commitment.
+    let config = local.dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!("---\njson_rpc_url: \"{cluster}\"\nwebsocket_url: ''\nkeypair_path: {keypair}\naddress_labels:\n  '11111111111111111111111111111111': System Program\ncommitment: finalized\n"),
+    )
+    .unwrap();
+    let from_config = json(local.bare(&["--solana-config", config.to_str().unwrap(), "trader", "show"]));
+    assert_eq!(&from_config, shown);
+    // Read-only commands need no keypair; `trader show` then needs --owner.
+    let missing = local.dir.join("missing.json");
+    let missing = missing.to_str().unwrap();
+    let exchange = json(local.bare(&["-u", &cluster, "-k", missing, "gov", "show"]));
+    assert_eq!(exchange["admin"], local.signer());
+    json(local.bare(&["-u", &cluster, "-k", missing, "gov", "queued"]));
+    let owner = local.signer();
+    let other = json(local.bare(&["-u", &cluster, "-k", missing, "trader", "show", "--owner", &owner]));
+    assert_eq!(&other, shown);
+    let out = local.bare(&["-u", &cluster, "-k", missing, "trader", "show"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --owner"));
+    // A command that signs still needs its keypair.
+    let out = local.bare(&["-u", &cluster, "-k", missing, "trader", "deposit", "1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read keypair"));
+    // With --json, an error is JSON on stdout too (and text on stderr).
+    let out = local.run(&["trader", "withdraw", "999"]);
+    assert!(!out.status.success());
+    let error: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(error["error"].as_str().unwrap().contains("InsufficientFreeCollateral"), "{error}");
+}
+
+#[test]
+fn keygen_writes_a_keypair_file_and_never_overwrites_one_silently() {
+    use std::os::unix::fs::PermissionsExt;
+    let local = Local::new("keygen");
+    let outfile = local.dir.join("new").join("id.json");
+    let outfile = outfile.to_str().unwrap();
+    let out = local.bare(&["local", "keygen", "--outfile", outfile]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bytes: Vec<u8> = serde_json::from_str(&std::fs::read_to_string(outfile).unwrap()).unwrap();
+    let keypair = solana_keypair::Keypair::try_from(bytes.as_slice()).unwrap();
+    assert_eq!(written["pubkey"], keypair.pubkey().to_string());
+    assert_eq!(std::fs::metadata(outfile).unwrap().permissions().mode() & 0o777, 0o600);
+    let again = local.bare(&["local", "keygen", "--outfile", outfile]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_eq!(std::fs::read(outfile).unwrap(), serde_json::to_vec(&bytes).unwrap(), "unchanged");
+    let forced = local.bare(&["local", "keygen", "--outfile", outfile, "--force"]);
+    let replaced: Value = serde_json::from_slice(&forced.stdout).unwrap();
+    assert_ne!(replaced["pubkey"], written["pubkey"]);
 }
 
 #[test]
