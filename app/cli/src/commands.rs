@@ -143,6 +143,12 @@ async fn dispatch<T: Transport + LocalOnly>(
                 ..config.takeover
             };
             let mut keeper = Keeper::new(signer.insecure_clone(), account, config);
+            // Rewards need somewhere to go: a first start creates the account.
+            if keeper.ensure_account(t, sub_account).await.map_err(|e| e.to_string())? {
+                crate::outln!(
+                    "created the keeper's trader account {account}: deposit collateral into it to take positions over"
+                );
+            }
             vamm_client::keeper::run(t, &mut keeper, Duration::from_secs(interval_secs.max(1)), summary_every)
                 .await
                 .map_err(|e| e.to_string())

@@ -193,6 +193,31 @@ impl Keeper {
         }
     }
 
+    /// Makes sure the keeper's trader account exists (sub-account
+    /// `sub_account` of its wallet: rewards and taken-over positions go
+    /// there), creating it when it does not. Returns whether it created
+    /// it. Without collateral in it the keeper liquidates into the curve
+    /// only: a takeover needs margin.
+    pub async fn ensure_account<T: Transport>(
+        &self,
+        transport: &mut T,
+        sub_account: u16,
+    ) -> ClientResult<bool> {
+        let owner = self.wallet.pubkey();
+        if ix::trader_pda(&owner, sub_account) != self.account {
+            return Err(ClientError::Transport(format!(
+                "the keeper's account {} is not sub-account {sub_account} of {owner}",
+                self.account
+            )));
+        }
+        if crate::valuation::fetch_trader(transport, &self.account).await?.is_some() {
+            return Ok(false);
+        }
+        transport.send(&[ix::create_trader_account(&owner, sub_account, None)], &[&self.wallet]).await?;
+        info!(account = %self.account, "created the keeper's trader account");
+        Ok(true)
+    }
+
     pub fn account(&self) -> Pubkey {
         self.account
     }

@@ -203,3 +203,21 @@ async fn keeper_liquidates_around_a_paused_market() {
     assert!(base(1) < (BASE / 25) as i64, "the open market was liquidated");
     env.check_invariants().await;
 }
+
+#[tokio::test]
+async fn a_keeper_creates_its_missing_trader_account_once() {
+    let mut env = TestEnv::new().await;
+    let wallet = env.wallet();
+    let account = vamm_client::ix::trader_pda(&wallet.pubkey(), 3);
+    let keeper = Keeper::new(wallet.insecure_clone(), account, KeeperConfig::default());
+    assert!(vamm_client::valuation::fetch_trader(&mut env.rt, &account).await.unwrap().is_none());
+    assert!(keeper.ensure_account(&mut env.rt, 3).await.unwrap(), "created");
+    env.trader_accounts.push(account);
+    let state = env.trader_state(&account).await;
+    assert_eq!((state.owner, state.sub_account_id), (wallet.pubkey(), 3));
+    assert!(!keeper.ensure_account(&mut env.rt, 3).await.unwrap(), "already there");
+    // A sub-account that is not the keeper's account is a configuration error.
+    let error = keeper.ensure_account(&mut env.rt, 4).await.unwrap_err().to_string();
+    assert!(error.contains("not sub-account 4"), "{error}");
+    env.check_invariants().await;
+}
