@@ -39,31 +39,34 @@ impl Local {
         Local { state: dir.join("cluster.json"), dir, keypair }
     }
 
+    /// `vamm --json`, quiet, and blind to any Solana CLI config or
+    /// VAMM_URL / VAMM_KEYPAIR of the machine running the tests.
+    fn vamm(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vamm"));
+        command
+            .arg("--json")
+            .env("RUST_LOG", "error")
+            .env_remove("VAMM_URL")
+            .env_remove("VAMM_KEYPAIR")
+            .env("VAMM_SOLANA_CONFIG", self.dir.join("no-solana-config.yml"));
+        command
+    }
+
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_vamm"))
+        let cluster = format!("local:{}", self.state.display());
+        self.vamm()
             .arg("--url")
-            .arg(format!("local:{}", self.state.display()))
+            .arg(cluster)
             .arg("--keypair")
             .arg(&self.keypair)
-            .arg("--json")
             .args(args)
-            .env("RUST_LOG", "error")
-            .env("VAMM_SOLANA_CONFIG", self.dir.join("no-solana-config.yml"))
             .output()
             .expect("run vamm")
     }
 
     /// Runs `vamm --json` with only `args`: no --url, no --keypair.
     fn bare(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_vamm"))
-            .arg("--json")
-            .args(args)
-            .env("RUST_LOG", "error")
-            .env_remove("VAMM_URL")
-            .env_remove("VAMM_KEYPAIR")
-            .env("VAMM_SOLANA_CONFIG", self.dir.join("no-solana-config.yml"))
-            .output()
-            .expect("run vamm")
+        self.vamm().args(args).output().expect("run vamm")
     }
 
     /// Runs a command that must succeed and returns its JSON output.

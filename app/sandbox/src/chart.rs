@@ -17,6 +17,11 @@ impl Series {
         Series { name: name.into(), points }
     }
 
+    /// The points a chart can draw (NaN and infinities left out).
+    fn finite_points(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite())
+    }
+
     /// One value per step, `step` apart on the x axis.
     pub fn stepped(name: impl Into<String>, step: f64, values: &[f64]) -> Series {
         let points = values.iter().enumerate().map(|(i, v)| (i as f64 * step, *v)).collect();
@@ -94,15 +99,12 @@ fn draw_panel(
     x_label: &str,
     panel: &Panel,
 ) -> Result<(), String> {
-    let points =
-        || panel.series.iter().flat_map(|s| s.points.iter()).filter(|(x, y)| x.is_finite() && y.is_finite());
-    let (x_lo, x_hi) =
-        points().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
-    let (x_lo, x_hi) = match (x_lo < x_hi, x_lo <= x_hi) {
-        (true, _) => (x_lo, x_hi),
+    let points = || panel.series.iter().flat_map(Series::finite_points);
+    let (x_lo, x_hi) = match extent(points().map(|p| p.0)) {
+        Some((lo, hi)) if lo < hi => (lo, hi),
         // One point in time: half a unit either side.
-        (false, true) => (x_lo - 0.5, x_hi + 0.5),
-        (false, false) => (0.0, 1.0),
+        Some((lo, hi)) => (lo - 0.5, hi + 0.5),
+        None => (0.0, 1.0),
     };
     let (y_lo, y_hi) = span(points().map(|p| p.1), true);
     let (x_ticks, y_ticks) = (tick_format(x_lo, x_hi), tick_format(y_lo, y_hi));
@@ -127,9 +129,8 @@ fn draw_panel(
         .map_err(|e| e.to_string())?;
     for (i, series) in panel.series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let line = series.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite());
         chart
-            .draw_series(LineSeries::new(line, color.stroke_width(2)))
+            .draw_series(LineSeries::new(series.finite_points(), color.stroke_width(2)))
             .map_err(|e| e.to_string())?
             .label(series.name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
@@ -147,14 +148,18 @@ fn draw_panel(
 /// empty series gets a unit around it), never below zero when no value
 /// is (`clamp_at_zero`).
 fn span(values: impl Iterator<Item = f64>, clamp_at_zero: bool) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if lo > hi {
+    let Some((lo, hi)) = extent(values) else {
         return (0.0, 1.0);
-    }
+    };
     let pad =
         if hi - lo > f64::EPSILON * hi.abs().max(1.0) { (hi - lo) * 0.05 } else { hi.abs().max(1.0) * 0.05 };
     let padded_lo = if clamp_at_zero && lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad };
     (padded_lo, hi + pad)
+}
+
+/// The smallest and largest of `values`; `None` when there are none.
+fn extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values.fold(None, |range, v| Some(range.map_or((v, v), |(lo, hi): (f64, f64)| (lo.min(v), hi.max(v)))))
 }
 
 /// Tick labels for an axis from `lo` to `hi`: thousands and millions

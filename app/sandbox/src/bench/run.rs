@@ -519,9 +519,8 @@ impl Exchange {
         tally: &Tally,
         costs: Vec<TradeCost>,
     ) -> Result<RunResult, String> {
-        let snapshot = self.market().await?;
-        let market = &snapshot.market;
         let markets = fetch_markets(&mut self.chain.rt).await.map_err(err)?;
+        let market = &markets.first().ok_or("no market")?.market;
         let book = price_book(&markets, self.chain.rt.clock_now(), &[]);
         let crowd = self.results(&book, &Self::holdings(&self.crowd)).await?;
         let churners = self.results(&book, &Self::holdings(&self.churners)).await?;
