@@ -155,8 +155,11 @@ impl TestEnv {
 
     /// Sends one transaction paid by the runtime's payer.
     pub async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxResult {
-        self.rt.process(instructions, signers).await.map_err(|e| match e {
+        self.rt.process(instructions, signers).await.map(|_| ()).map_err(|e| match e {
             LocalError::Transaction(e) => e,
+            LocalError::TooLarge { bytes, limit } => {
+                panic!("a validator would drop this transaction: {bytes} bytes, over the {limit}-byte limit")
+            }
             LocalError::Transport(e) => panic!("transport error: {e}"),
         })
     }

@@ -1,9 +1,11 @@
 //! Command implementations, written once against `Transport`.
 
 use crate::gov::{feed_id, source};
+use crate::signatures::Printing;
 use crate::units::{format_decimal, parse_decimal, usdc};
 use crate::{
-    Cli, Command, Commitment, GovCommand, KeeperCommand, LocalCommand, SandboxArgs, Side, TraderCommand,
+    Cli, Command, Commitment, GovCommand, KeeperCommand, LocalCommand, PriorityFeeArg, SandboxArgs, Side,
+    TraderCommand,
 };
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
@@ -19,6 +21,7 @@ use vamm_client::keeper::{Keeper, KeeperConfig, TakeoverConfig};
 use vamm_client::oracle_accounts::price_account;
 use vamm_client::preview::{liquidation_price, preview_trade};
 use vamm_client::transport::local::LocalState;
+use vamm_client::transport::rpc::PriorityFee;
 use vamm_client::valuation::{
     account_health, fetch_exchange, fetch_markets, fetch_trader, price_book, remaining_accounts,
     trade_accounts,
@@ -29,12 +32,20 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let command = match cli.command {
         Command::Sandbox(args) => return sandbox(args, cli.json).await,
         Command::Bench(args) => return bench(args, cli.json).await,
-        Command::Local(LocalCommand::Keygen { outfile, force }) => return keygen(&outfile, force, cli.json),
+        Command::Local(LocalCommand::Keygen { outfile, force }) => {
+            // Where the signer would be read from: -o, -k, the Solana CLI
+            // config's keypair_path, the default.
+            let outfile = outfile.or(cli.keypair.clone()).or_else(|| {
+                crate::settings::read_solana_config(&cli.solana_config).ok().and_then(|c| c.keypair_path)
+            });
+            let outfile = outfile.unwrap_or_else(|| crate::settings::DEFAULT_KEYPAIR.to_string());
+            return keygen(&outfile, force, cli.json);
+        }
         command => command,
     };
     let config = crate::settings::read_solana_config(&cli.solana_config)?;
     let settings =
-        crate::settings::resolve(cli.url.as_deref(), cli.keypair.as_deref(), cli.commitment, &config);
+        crate::settings::resolve(cli.url.as_deref(), cli.keypair.as_deref(), cli.commitment, &config)?;
     // A read-only command signs nothing: without a readable keypair it
     // runs with a throwaway one (never funded, never used to send).
     let read_only = is_read_only(&command);
@@ -64,7 +75,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         std::fs::rename(&temporary, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         return result;
     }
-    let mut rpc = RpcTransport::new(&settings.url, signer.insecure_clone(), commitment(settings.commitment));
+    let fee = match cli.priority_fee {
+        None => PriorityFee::None,
+        Some(PriorityFeeArg::MicroLamportsPerUnit(price)) => PriorityFee::Fixed(price),
+        Some(PriorityFeeArg::Auto) => PriorityFee::Recent { cap: cli.max_priority_fee },
+    };
+    let mut rpc = RpcTransport::new(&settings.url, signer.insecure_clone(), commitment(settings.commitment))
+        .with_priority_fee(fee);
     dispatch(&mut rpc, &signer, command, cli.json).await
 }
 
@@ -89,23 +106,29 @@ fn keygen(outfile: &str, force: bool, json: bool) -> Result<(), String> {
     }
     let keypair = Keypair::new();
     let text = serde_json::to_string(&keypair.to_bytes().to_vec()).map_err(|e| e.to_string())?;
+    // Written whole to a private temporary file beside it, then moved into
+    // place: an interrupted run never leaves half a key, and a replaced
+    // path (a symlink included) is replaced, not written through.
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        // Without --force, create_new refuses a file that appeared since.
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).mode(0o600);
+        let mut file =
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
         if force {
-            options.create(true).truncate(true);
+            std::fs::rename(&temporary, &path)
         } else {
-            options.create_new(true);
+            // A link is refused if the path appeared since the check above.
+            std::fs::hard_link(&temporary, &path)?;
+            std::fs::remove_file(&temporary)
         }
-        let mut file = options.open(&path)?;
-        // A replaced file keeps its old mode otherwise.
-        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-        file.write_all(text.as_bytes())
     };
-    write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let written = write().map_err(|e| format!("cannot write {}: {e}", path.display()));
+    let _ = std::fs::remove_file(&temporary);
+    written?;
     print_result(
         json,
         json!({ "pubkey": keypair.pubkey().to_string(), "outfile": path.display().to_string() }),
@@ -120,10 +143,15 @@ async fn dispatch<T: Transport + LocalOnly>(
     command: Command,
     json: bool,
 ) -> Result<(), String> {
+    if !is_read_only(&command) {
+        // Version-0 messages against the exchange's table when it has one.
+        // A failure here (no exchange yet) is the command's to report.
+        let _ = vamm_client::lookup_table::use_exchange_table(t).await;
+    }
     match command {
         Command::Sandbox(_) | Command::Bench(_) => unreachable!("handled before a cluster is opened"),
-        Command::Trader(command) => trader(t, signer, command, json).await,
-        Command::Gov(args) => crate::gov::gov(t, signer, args, json).await,
+        Command::Trader(command) => trader(&mut Printing(t), signer, command, json).await,
+        Command::Gov(args) => crate::gov::gov(&mut Printing(t), signer, args, json).await,
         Command::Keeper(KeeperCommand::Run {
             interval_secs,
             summary_every,
@@ -145,8 +173,12 @@ async fn dispatch<T: Transport + LocalOnly>(
             let mut keeper = Keeper::new(signer.insecure_clone(), account, config);
             // Rewards need somewhere to go: a first start creates the account.
             if keeper.ensure_account(t, sub_account).await.map_err(|e| e.to_string())? {
-                crate::outln!(
-                    "created the keeper's trader account {account}: deposit collateral into it to take positions over"
+                print_result(
+                    json,
+                    json!({ "created_trader_account": account.to_string() }),
+                    &format!(
+                        "created the keeper's trader account {account}: deposit collateral into it to take positions over"
+                    ),
                 );
             }
             vamm_client::keeper::run(t, &mut keeper, Duration::from_secs(interval_secs.max(1)), summary_every)
@@ -481,7 +513,7 @@ async fn trader<T: Transport>(
                 ),
             );
         }
-        TraderCommand::Close { market, base, limit, slippage_bps, sub_account } => {
+        TraderCommand::Close { market, base, limit, slippage_bps, no_limit, sub_account } => {
             let markets = fetch_markets(t).await.map_err(send)?;
             let account = ix::trader_pda(&owner, sub_account);
             let state = fetch_trader(t, &account).await.map_err(send)?.ok_or("no trader account")?;
@@ -491,10 +523,18 @@ async fn trader<T: Transport>(
                 .filter(|p| p.base != 0)
                 .ok_or(format!("no position in market {market}"))?;
             let base_amount = base.as_deref().map(|b| parse_decimal(b, 9)).transpose()?;
+            let held = position.base.unsigned_abs();
+            if base_amount.is_some_and(|b| b == 0 || b > held) {
+                return Err(format!(
+                    "--base must be above 0 and at most the position's {} base units",
+                    format_decimal(held as i128, 9)
+                ));
+            }
             // Without --limit, as for open: at most --slippage-bps worse
             // than the previewed fill of the closing trade.
             let limit_price = match limit {
-                Some(text) => parse_decimal(&text, 6)?,
+                Some(text) => Some(parse_decimal(&text, 6)?),
+                None if no_limit => None,
                 None => {
                     let direction = if position.base > 0 { Direction::Short } else { Direction::Long };
                     let size = TradeSize::Base(base_amount.unwrap_or(position.base.unsigned_abs()));
@@ -502,10 +542,10 @@ async fn trader<T: Transport>(
                         markets.iter().find(|m| m.index() == market).ok_or(format!("no market {market}"))?;
                     let preview = preview_trade(&snapshot.market, direction, size)
                         .map_err(|e| format!("preview: {e}"))?;
-                    with_slippage(preview.average_price, slippage_bps, direction)
+                    Some(with_slippage(preview.average_price, slippage_bps, direction))
                 }
             };
-            let params = ClosePositionParams { base_amount, limit_price: Some(limit_price) };
+            let params = ClosePositionParams { base_amount, limit_price };
             t.send(&[ix::close_position(&accounts, params)], &[signer]).await.map_err(send)?;
             print_result(json, json!({ "closed": market }), &format!("closed position in market {market}"));
         }

@@ -16,7 +16,7 @@ use solana_signer::Signer;
 use vamm::instructions::{CreateMarketParams, MarketParamsUpdate};
 use vamm::state::{GovernanceAction, MarketStatus, OracleSet, OracleSource, Proposal, ProposalStatus};
 use vamm_client::valuation::{fetch_exchange, fetch_markets};
-use vamm_client::{decode, governance, ix, Transport};
+use vamm_client::{decode, governance, ix, lookup_table, Transport};
 
 /// A market listing in human units (the `[[markets]]` entries of
 /// migrations/deploy.toml).
@@ -275,6 +275,9 @@ async fn migrate<T: Transport>(
         };
         steps.push(json!({ "step": step, "done": done }));
     }
+    // Listings change what the table should hold; nothing to add is a no-op.
+    let report = lookup_table::sync(t, signer).await.map_err(send)?;
+    steps.push(json!({ "step": "lookup table", "done": sync_text(&report) }));
     if json {
         crate::outln!("{}", json!({ "steps": steps }));
     } else {
@@ -287,6 +290,16 @@ async fn migrate<T: Transport>(
         }
     }
     Ok(())
+}
+
+fn sync_json(report: &lookup_table::SyncReport) -> serde_json::Value {
+    json!({ "lookup_table": report.table.to_string(), "created": report.created,
+        "added": report.added, "held": report.held })
+}
+
+fn sync_text(report: &lookup_table::SyncReport) -> String {
+    let created = if report.created { "created " } else { "" };
+    format!("{created}{}: {} addresses added, {} held", report.table, report.added, report.held)
 }
 
 fn market_name(params: &CreateMarketParams) -> String {
@@ -579,6 +592,15 @@ pub async fn gov<T: Transport>(t: &mut T, signer: &Keypair, args: GovArgs, json:
                 );
             }
         }
+        GovCommand::LookupTable => {
+            if print_only {
+                return Err("gov lookup-table creates, points at and extends a table in dependent \
+                    transactions signed by the table's authority: run it with the admin's keypair"
+                    .into());
+            }
+            let report = lookup_table::sync(t, signer).await.map_err(send)?;
+            print_result(json, sync_json(&report), &sync_text(&report));
+        }
         GovCommand::Show => {
             let exchange = fetch_exchange(t).await.map_err(send)?;
             let markets = fetch_markets(t).await.map_err(send)?;
@@ -600,16 +622,18 @@ pub async fn gov<T: Transport>(t: &mut T, signer: &Keypair, args: GovArgs, json:
                     json!({ "admin": exchange.admin.to_string(), "guardian": exchange.guardian.to_string(),
                         "pending_admin": some(exchange.pending_admin), "treasury": some(exchange.treasury),
                         "timelock_delay_secs": exchange.timelock_delay_secs,
+                        "lookup_table": some(exchange.lookup_table),
                         "unstake_cooldown_secs": exchange.insurance.unstake_cooldown_secs,
                         "insurance_balance": exchange.insurance.balance, "markets": rows })
                 );
             } else {
                 crate::outln!(
-                    "admin {}  guardian {}  pending admin {}  treasury {}",
+                    "admin {}  guardian {}  pending admin {}  treasury {}  lookup table {}",
                     exchange.admin,
                     exchange.guardian,
                     some(exchange.pending_admin).unwrap_or("none".into()),
                     some(exchange.treasury).unwrap_or("not set".into()),
+                    some(exchange.lookup_table).unwrap_or("not set".into()),
                 );
                 crate::outln!(
                     "timelock {} s  unstake cooldown {} s  insurance fund {} USDC  markets {}",

@@ -6,6 +6,7 @@
 mod commands;
 mod gov;
 mod settings;
+mod signatures;
 mod units;
 
 use std::fs::File;
@@ -84,11 +85,37 @@ pub struct Cli {
         default_value = "~/.config/solana/cli/config.yml"
     )]
     pub solana_config: String,
+    /// Priority fee of every transaction sent over JSON-RPC: micro-lamports
+    /// per compute unit, or `auto` for the 75th percentile of what recent
+    /// blocks paid to write the same accounts (at most
+    /// --max-priority-fee). The compute-unit limit is always set, from a
+    /// simulation. [default: none]
+    #[arg(long, global = true, value_parser = parse_priority_fee)]
+    pub priority_fee: Option<PriorityFeeArg>,
+    /// The most `--priority-fee auto` pays, micro-lamports per compute unit.
+    #[arg(long, global = true, default_value_t = 1_000_000)]
+    pub max_priority_fee: u64,
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriorityFeeArg {
+    Auto,
+    MicroLamportsPerUnit(u64),
+}
+
+fn parse_priority_fee(text: &str) -> Result<PriorityFeeArg, String> {
+    match text {
+        "auto" => Ok(PriorityFeeArg::Auto),
+        number => number
+            .parse()
+            .map(PriorityFeeArg::MicroLamportsPerUnit)
+            .map_err(|_| format!("`{number}` is neither `auto` nor micro-lamports per compute unit")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -151,9 +178,10 @@ pub enum LocalCommand {
     /// new` writes) for a newcomer without the Solana CLI. Works on any
     /// cluster: no cluster is contacted.
     Keygen {
-        /// Where to write it.
-        #[arg(long, default_value = "~/.config/solana/id.json")]
-        outfile: String,
+        /// Where to write it [default: the -k path, else the Solana CLI
+        /// config's keypair_path, else ~/.config/solana/id.json].
+        #[arg(short = 'o', long)]
+        outfile: Option<String>,
         /// Replace an existing file (its key is lost).
         #[arg(long)]
         force: bool,
@@ -271,13 +299,17 @@ pub enum TraderCommand {
         /// Base units to close (default: all).
         #[arg(long)]
         base: Option<String>,
-        /// Worst average price in USDC (default: the preview's price, less
-        /// --slippage-bps).
-        #[arg(long)]
+        /// Worst average price in USDC: the lowest a long sells at, the
+        /// highest a short buys back at (default: the previewed fill moved
+        /// --slippage-bps against the trader).
+        #[arg(long, conflicts_with_all = ["slippage_bps", "no_limit"])]
         limit: Option<String>,
-        /// Slippage allowed against the previewed price when --limit is not given, bps.
+        /// Slippage allowed against the previewed fill when --limit is not given, bps.
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=5_000))]
         slippage_bps: u16,
+        /// Close at whatever price the curve gives (no slippage bound).
+        #[arg(long, conflicts_with = "slippage_bps")]
+        no_limit: bool,
         #[arg(long, default_value_t = 0)]
         sub_account: u16,
     },
@@ -398,6 +430,11 @@ pub enum GovCommand {
     AcceptAdmin,
     /// Replace the guardian (the key that may only pause markets).
     SetGuardian { guardian: String },
+    /// Bring the exchange's address lookup table up to date (admin): create
+    /// one and point the exchange at it if there is none, then add the
+    /// vaults, markets and oracles it lacks. `gov migrate` runs it after
+    /// listing; run it after any other listing or oracle change.
+    LookupTable,
     /// Show the exchange, its roles and its markets.
     Show,
 }

@@ -20,7 +20,8 @@ pub struct Settings {
 pub struct SolanaConfig {
     pub json_rpc_url: Option<String>,
     pub keypair_path: Option<String>,
-    pub commitment: Option<Commitment>,
+    /// The file's commitment, or why its name is not one.
+    pub commitment: Option<Result<Commitment, String>>,
 }
 
 /// A cluster moniker or its first letter, as `solana -u` takes them, to
@@ -62,14 +63,16 @@ pub fn parse_solana_config(text: &str) -> Result<SolanaConfig, String> {
         match key.trim() {
             "json_rpc_url" => config.json_rpc_url = Some(value.to_string()),
             "keypair_path" => config.keypair_path = Some(value.to_string()),
-            "commitment" => config.commitment = Some(commitment(value)?),
+            "commitment" => config.commitment = Some(commitment(value)),
             _ => {}
         }
     }
     Ok(config)
 }
 
-/// The Solana CLI's commitment names, the deprecated ones included.
+/// The Solana CLI's commitment names, the deprecated ones included. An
+/// unknown name is an error only where the file's commitment is used (a
+/// --commitment flag makes it irrelevant).
 fn commitment(name: &str) -> Result<Commitment, String> {
     match name {
         "processed" | "recent" => Ok(Commitment::Processed),
@@ -84,13 +87,17 @@ pub fn resolve(
     keypair: Option<&str>,
     commitment: Option<Commitment>,
     config: &SolanaConfig,
-) -> Settings {
+) -> Result<Settings, String> {
     let url = url.or(config.json_rpc_url.as_deref()).unwrap_or(DEFAULT_URL);
-    Settings {
+    Ok(Settings {
         url: expand_url(url),
         keypair: keypair.or(config.keypair_path.as_deref()).unwrap_or(DEFAULT_KEYPAIR).to_string(),
-        commitment: commitment.or(config.commitment).unwrap_or(Commitment::Confirmed),
-    }
+        commitment: match (commitment, &config.commitment) {
+            (Some(flag), _) => flag,
+            (None, Some(from_file)) => from_file.clone().map_err(|e| format!("Solana CLI config: {e}"))?,
+            (None, None) => Commitment::Confirmed,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -123,19 +130,23 @@ commitment: finalized
         let config = parse_solana_config(WRITTEN_BY_SOLANA_CLI).unwrap();
         assert_eq!(config.json_rpc_url.as_deref(), Some("https://api.devnet.solana.com"));
         assert_eq!(config.keypair_path.as_deref(), Some("/home/ana/.config/solana/devnet.json"));
-        assert_eq!(config.commitment, Some(Commitment::Finalized));
+        assert_eq!(config.commitment, Some(Ok(Commitment::Finalized)));
         assert_eq!(parse_solana_config("").unwrap(), SolanaConfig::default());
-        assert!(parse_solana_config("commitment: soon").unwrap_err().contains("soon"));
+        // An unknown name fails only where the file's commitment is used.
+        let odd = parse_solana_config("commitment: soon").unwrap();
+        assert!(resolve(None, None, None, &odd).unwrap_err().contains("soon"));
+        let flagged = resolve(None, None, Some(Commitment::Processed), &odd).unwrap();
+        assert_eq!(flagged.commitment, Commitment::Processed);
     }
 
     #[test]
     fn a_flag_beats_the_config_file_which_beats_the_default() {
         let config = parse_solana_config(WRITTEN_BY_SOLANA_CLI).unwrap();
-        let from_config = resolve(None, None, None, &config);
+        let from_config = resolve(None, None, None, &config).unwrap();
         assert_eq!(from_config.url, "https://api.devnet.solana.com");
         assert_eq!(from_config.keypair, "/home/ana/.config/solana/devnet.json");
         assert_eq!(from_config.commitment, Commitment::Finalized);
-        let flags = resolve(Some("t"), Some("id.json"), Some(Commitment::Processed), &config);
+        let flags = resolve(Some("t"), Some("id.json"), Some(Commitment::Processed), &config).unwrap();
         assert_eq!(
             flags,
             Settings {
@@ -144,7 +155,7 @@ commitment: finalized
                 commitment: Commitment::Processed
             }
         );
-        let none = resolve(None, None, None, &SolanaConfig::default());
+        let none = resolve(None, None, None, &SolanaConfig::default()).unwrap();
         assert_eq!((none.url.as_str(), none.keypair.as_str()), (DEFAULT_URL, DEFAULT_KEYPAIR));
         assert_eq!(none.commitment, Commitment::Confirmed);
     }

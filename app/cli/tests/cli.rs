@@ -194,6 +194,25 @@ fn governance_and_trader_flows_end_to_end() {
     local.ok(&["trader", "close", "--market", "0"]);
     let shown = local.ok(&["trader", "show"]);
     assert_eq!(shown["positions"].as_array().unwrap().len(), 0);
+
+    // A short, closed in part under the default bound (a buy-back at most
+    // 1% above the preview), then the rest with no bound at all. Every
+    // transaction sent prints its signature on stderr.
+    local.ok(&["trader", "open", "--market", "0", "--side", "short", "--base", "10"]);
+    let partial = local.run(&["trader", "close", "--market", "0", "--base", "4"]);
+    assert!(partial.status.success(), "{}", String::from_utf8_lossy(&partial.stderr));
+    let stderr = String::from_utf8_lossy(&partial.stderr);
+    let signature = stderr.lines().find_map(|l| l.strip_prefix("signature ")).expect("a signature printed");
+    assert!((86..=88).contains(&signature.len()), "{signature}");
+    let shown = local.ok(&["trader", "show"]);
+    assert_eq!(shown["positions"][0]["base"], -6_000_000_000i64);
+    let err = local.fails(&["trader", "close", "--market", "0", "--base", "7"]);
+    assert!(err.contains("--base must be"), "{err}");
+    let err = local.fails(&["trader", "close", "--market", "0", "--limit", "1", "--slippage-bps", "5"]);
+    assert!(err.contains("cannot be used with"), "{err}");
+    local.ok(&["trader", "close", "--market", "0", "--no-limit"]);
+    let shown = local.ok(&["trader", "show"]);
+    assert_eq!(shown["positions"].as_array().unwrap().len(), 0);
     local.ok(&["trader", "withdraw", "500"]);
     let shown = local.ok(&["trader", "show"]);
     let collateral = shown["summary"]["collateral"].as_u64().unwrap();
@@ -332,6 +351,29 @@ fn keygen_writes_a_keypair_file_and_never_overwrites_one_silently() {
     let forced = local.bare(&["local", "keygen", "--outfile", outfile, "--force"]);
     let replaced: Value = serde_json::from_slice(&forced.stdout).unwrap();
     assert_ne!(replaced["pubkey"], written["pubkey"]);
+
+    // Without -o it writes where -k points, as the signer would be read.
+    let signer_path = local.dir.join("signer.json");
+    let out = local.bare(&["-k", signer_path.to_str().unwrap(), "local", "keygen"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(signer_path.exists());
+
+    // --force replaces a symlink, never writing through it.
+    let target = local.dir.join("target.json");
+    std::fs::write(&target, "keep").unwrap();
+    let link = local.dir.join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = local.bare(&["local", "keygen", "-o", link.to_str().unwrap(), "--force"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    assert!(!std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    // No temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&local.dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]
@@ -452,6 +494,11 @@ fn the_deploy_step_is_idempotent() {
     assert_eq!(first["steps"][0]["done"], "created");
     let queued = first["steps"][1]["done"].as_str().unwrap().to_string();
     assert!(queued.starts_with("queued as proposal 0: executable from"), "{queued}");
+    // The lookup table is created with the exchange-wide keys (six: no
+    // treasury yet) and pointed at.
+    assert_eq!(first["steps"][2]["step"], "lookup table");
+    let table = first["steps"][2]["done"].as_str().unwrap();
+    assert!(table.starts_with("created ") && table.ends_with(": 6 addresses added, 6 held"), "{table}");
     // Run again within the delay: nothing new is queued.
     let again = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
     assert_eq!(again["steps"][0]["done"], "skipped: exists");
@@ -461,6 +508,11 @@ fn the_deploy_step_is_idempotent() {
     local.publish_pyth(oracle, feed, "150");
     let listed = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
     assert_eq!(listed["steps"][1]["done"], "listed as market 0 (proposal 0)");
+    // The new market and its oracle join the same table.
+    assert!(listed["steps"][2]["done"].as_str().unwrap().ends_with(": 2 addresses added, 8 held"));
+    let synced = local.ok(&["gov", "lookup-table"]);
+    assert_eq!((synced["created"].as_bool(), synced["added"].as_u64()), (Some(false), Some(0)));
+    assert_eq!(local.ok(&["gov", "show"])["lookup_table"], synced["lookup_table"]);
     let second = local.ok(&["gov", "migrate", "--config", path.to_str().unwrap()]);
     assert_eq!(second["steps"][0]["done"], "skipped: exists");
     assert_eq!(second["steps"][1]["done"], "skipped: listed");

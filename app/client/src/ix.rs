@@ -72,6 +72,15 @@ pub fn set_guardian(admin: &Pubkey, guardian: Pubkey) -> Instruction {
     )
 }
 
+/// Points clients at `lookup_table` (the default key clears the pointer).
+pub fn set_lookup_table(admin: &Pubkey, lookup_table: Pubkey) -> Instruction {
+    let table = (lookup_table != Pubkey::default()).then_some(lookup_table);
+    build(
+        vamm::accounts::SetLookupTable { admin: *admin, exchange: exchange_pda(), table },
+        vamm::instruction::SetLookupTable { lookup_table },
+    )
+}
+
 pub fn proposal_pda(id: u64) -> Pubkey {
     Pubkey::find_program_address(&[seeds::PROPOSAL, &id.to_le_bytes()], &vamm::ID).0
 }

@@ -248,8 +248,10 @@ impl Keeper {
         Ok(self.stats.since(&before))
     }
 
-    /// Rebuilds the in-memory index of trader accounts from a filtered scan.
+    /// Rebuilds the in-memory index of trader accounts from a filtered scan,
+    /// and reloads the exchange's lookup table (a listing extends it).
     pub async fn refresh_index<T: Transport>(&mut self, transport: &mut T) -> ClientResult<()> {
+        crate::lookup_table::use_exchange_table(transport).await?;
         let accounts = transport.program_accounts(TraderAccount::DISCRIMINATOR).await?;
         self.index = accounts.into_iter().map(|(address, _)| address).collect();
         self.skip.clear();

@@ -18,6 +18,7 @@ pub mod errors;
 pub mod governance;
 pub mod ix;
 pub mod keeper;
+pub mod lookup_table;
 pub mod oracle_accounts;
 pub mod preview;
 pub mod transport;

@@ -12,7 +12,7 @@ use vamm::constants::timelock;
 use vamm::state::{GovernanceAction, OracleSource};
 use vamm_client::oracle_accounts::price_account;
 use vamm_client::valuation::{fetch_exchange, fetch_markets, fetch_trader};
-use vamm_client::{governance, ix, ClientError, LocalRuntime, Transport};
+use vamm_client::{governance, ix, lookup_table, ClientError, LocalRuntime, Transport};
 
 /// 2026-01-01T00:00:00Z: where every simulation's clock starts.
 pub const START_TS: i64 = 1_767_225_600;
@@ -109,6 +109,10 @@ impl Chain {
         for id in proposals {
             governance::execute(&mut self.rt, &self.admin, id).await.map_err(err)?;
         }
+        // As the deploy step does: the table holds the new markets, and
+        // every later transaction is compiled against it.
+        lookup_table::sync(&mut self.rt, &self.admin).await.map_err(err)?;
+        lookup_table::use_exchange_table(&mut self.rt).await.map_err(err)?;
         Ok(())
     }
 

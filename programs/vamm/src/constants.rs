@@ -95,6 +95,11 @@ pub mod bounds {
     const _: () = assert!(MAX_SQRT_K == 1_000_000_000_000 * super::BASE_PRECISION as u128);
 }
 
+/// The address lookup table program (`set_lookup_table` checks the owner
+/// of the table it is given).
+pub const ADDRESS_LOOKUP_TABLE_PROGRAM: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("AddressLookupTab1e1111111111111111111111111");
+
 pub mod seeds {
     pub const EXCHANGE: &[u8] = b"exchange";
     pub const VAULT: &[u8] = b"vault";

@@ -191,4 +191,6 @@ pub enum VammError {
     DepthCostExceedsFeePool,
     #[msg("The mark has not stayed beyond the repeg gap for the repeg delay: only the admin may repeg now")]
     RepegNotDue,
+    #[msg("Not an address lookup table: the account must be owned by the address lookup table program")]
+    NotALookupTable,
 }

@@ -50,6 +50,13 @@ pub struct GuardianSet {
 
 #[event]
 #[derive(Debug, PartialEq)]
+pub struct LookupTableSet {
+    pub previous: Pubkey,
+    pub lookup_table: Pubkey,
+}
+
+#[event]
+#[derive(Debug, PartialEq)]
 pub struct MarketCreated {
     pub market_index: u16,
     pub market: Pubkey,

@@ -42,6 +42,10 @@ pub mod vamm {
         handle_set_guardian(ctx, guardian)
     }
 
+    pub fn set_lookup_table(ctx: Context<SetLookupTable>, lookup_table: Pubkey) -> Result<()> {
+        handle_set_lookup_table(ctx, lookup_table)
+    }
+
     pub fn create_market(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result<()> {
         handle_create_market(ctx, params)
     }

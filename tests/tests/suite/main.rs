@@ -16,6 +16,7 @@ mod keeper;
 mod keeper_takeover;
 mod liquidation;
 mod liveness;
+mod lookup_tables;
 mod oracles;
 mod refusals;
 mod roles;

@@ -2,6 +2,7 @@
 //! process, with the real SPL Token program. Oracle accounts are the only
 //! accounts written directly, as an oracle publisher would.
 
+use super::message::{self, ComputeBudget, ACCOUNT_LOCK_LIMIT, MAX_COMPUTE_UNITS};
 use super::{ClientError, ClientResult, Transport};
 use anchor_lang::prelude::AccountInfo;
 use anchor_lang::solana_program::entrypoint::ProgramResult;
@@ -9,11 +10,12 @@ use solana_account::{Account, AccountSharedData};
 use solana_clock::Clock;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
+use solana_message::AddressLookupTableAccount;
 use solana_program_pack::Pack;
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_pubkey::Pubkey;
+use solana_signature::Signature;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 use std::collections::BTreeSet;
 
@@ -38,6 +40,8 @@ pub struct LocalRuntime {
     /// The bank's slot as of the last clock change.
     slot: u64,
     nonce: u32,
+    /// Lookup tables version-0 messages are compiled against.
+    tables: Vec<AddressLookupTableAccount>,
 }
 
 impl LocalRuntime {
@@ -45,9 +49,18 @@ impl LocalRuntime {
     pub async fn start(unix_timestamp: i64) -> Self {
         let mut program_test = ProgramTest::new("vamm", vamm::ID, processor!(process_instruction));
         program_test.prefer_bpf(false);
+        // A validator's limit, not the raised one the bank would default to
+        // with every feature active.
+        program_test.set_transaction_account_lock_limit(ACCOUNT_LOCK_LIMIT);
         let ctx = program_test.start_with_context().await;
-        let mut runtime =
-            LocalRuntime { ctx, known: BTreeSet::new(), now: unix_timestamp, slot: 0, nonce: 0 };
+        let mut runtime = LocalRuntime {
+            ctx,
+            known: BTreeSet::new(),
+            now: unix_timestamp,
+            slot: 0,
+            nonce: 0,
+            tables: Vec::new(),
+        };
         runtime.set_time(unix_timestamp).await;
         runtime
     }
@@ -310,30 +323,35 @@ pub fn associated_token_address(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LocalError {
     Transaction(TransactionError),
+    /// Larger than a validator accepts: not processed.
+    TooLarge {
+        bytes: usize,
+        limit: usize,
+    },
     Transport(String),
 }
 
 impl LocalRuntime {
-    /// Signs (payer plus `signers`) and processes one transaction.
+    /// Signs (payer plus `signers`) and processes one transaction, built
+    /// as every transport builds it (compute budget first, version 0
+    /// against the lookup tables when smaller) and refused above the packet
+    /// limit as a validator would.
     pub async fn process(
         &mut self,
         instructions: &[Instruction],
         signers: &[&Keypair],
-    ) -> Result<(), LocalError> {
-        // A compute-budget instruction carrying a counter keeps identical
+    ) -> Result<Signature, LocalError> {
+        // The unit limit carries a counter: it keeps otherwise identical
         // transactions distinct.
         self.nonce = self.nonce.wrapping_add(1);
-        let mut all =
-            vec![solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
-                1_400_000 - (self.nonce % 100_000),
-            )];
-        all.extend_from_slice(instructions);
+        let budget = ComputeBudget {
+            unit_limit: MAX_COMPUTE_UNITS - (self.nonce % 100_000),
+            micro_lamports_per_unit: 0,
+        };
         for ix in instructions {
             self.known.extend(ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey));
         }
         let payer = self.ctx.payer.insecure_clone();
-        let mut keys: Vec<&Keypair> = vec![&payer];
-        keys.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
         // Long runs outlive a blockhash: always sign with the newest.
         let blockhash = self
             .ctx
@@ -341,12 +359,35 @@ impl LocalRuntime {
             .get_latest_blockhash()
             .await
             .map_err(|e| LocalError::Transport(e.to_string()))?;
-        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        let tx =
+            message::build(&payer, instructions, signers, &self.tables, budget, blockhash).map_err(|e| {
+                match e {
+                    ClientError::TooLarge { bytes, limit } => LocalError::TooLarge { bytes, limit },
+                    other => LocalError::Transport(other.to_string()),
+                }
+            })?;
+        let signature = tx.signatures[0];
         self.ctx.banks_client.process_transaction(tx).await.map_err(|e| match e {
             BanksClientError::TransactionError(e) => LocalError::Transaction(e),
             BanksClientError::SimulationError { err, .. } => LocalError::Transaction(err),
             other => LocalError::Transport(other.to_string()),
-        })
+        })?;
+        if instructions.iter().any(|ix| ix.program_id == vamm::constants::ADDRESS_LOOKUP_TABLE_PROGRAM) {
+            // A table's new addresses are usable from the next slot; on a
+            // cluster that slot comes within 400 ms, here it is made.
+            self.next_slot().await;
+        }
+        Ok(signature)
+    }
+
+    /// Advances the bank one slot, its unix time unchanged.
+    async fn next_slot(&mut self) {
+        let clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock sysvar");
+        self.ctx.warp_to_slot(clock.slot + 1).expect("warp to the next slot");
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock sysvar");
+        clock.unix_timestamp = self.now;
+        self.ctx.set_sysvar(&clock);
+        self.slot = clock.slot;
     }
 }
 
@@ -355,9 +396,18 @@ impl Transport for LocalRuntime {
         self.ctx.payer.pubkey()
     }
 
-    async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> ClientResult<()> {
+    fn set_lookup_tables(&mut self, tables: Vec<AddressLookupTableAccount>) {
+        self.tables = tables;
+    }
+
+    async fn send_transaction(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> ClientResult<Signature> {
         self.process(instructions, signers).await.map_err(|e| match e {
             LocalError::Transaction(e) => ClientError::from_transaction(e),
+            LocalError::TooLarge { bytes, limit } => ClientError::TooLarge { bytes, limit },
             LocalError::Transport(e) => ClientError::Transport(e),
         })
     }

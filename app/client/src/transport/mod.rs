@@ -2,23 +2,35 @@
 //! written once against it; `RpcTransport` talks JSON-RPC to a real
 //! cluster, `LocalRuntime` runs the program in-process.
 
+pub mod confirm;
 pub mod local;
+pub mod message;
 pub mod rpc;
 
 use solana_account::Account;
 use solana_instruction::error::InstructionError;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
+use solana_message::AddressLookupTableAccount;
 use solana_pubkey::Pubkey;
+use solana_signature::Signature;
 use solana_transaction_error::TransactionError;
 use vamm::error::VammError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientError {
-    /// The program refused with one of its own errors (or Anchor's).
-    Program { code: u32, name: String, message: String },
+    /// The program refused with one of its own errors (or Anchor's);
+    /// `logs` are the program's log lines when the cluster returned them
+    /// (a failed preflight or simulation).
+    Program { code: u32, name: String, message: String, logs: Vec<String> },
     /// The transaction failed for another reason.
     Transaction(TransactionError),
+    /// The transaction is larger than a validator accepts; nothing was sent.
+    TooLarge { bytes: usize, limit: usize },
+    /// The transaction was sent but not confirmed before its blockhash
+    /// expired (judged at the requested commitment): it can no longer land,
+    /// so resending it as a new transaction is safe.
+    Expired { signature: Signature },
     /// The cluster could not be reached or answered nonsense.
     Transport(String),
 }
@@ -29,9 +41,24 @@ impl ClientError {
             TransactionError::InstructionError(_, InstructionError::Custom(code)) => {
                 let (name, message) =
                     crate::errors::describe(code).unwrap_or(("Custom", "unknown program error"));
-                ClientError::Program { code, name: name.to_string(), message: message.to_string() }
+                ClientError::Program {
+                    code,
+                    name: name.to_string(),
+                    message: message.to_string(),
+                    logs: Vec::new(),
+                }
             }
             other => ClientError::Transaction(other),
+        }
+    }
+
+    /// The same error with the program's `logs` attached.
+    pub fn with_logs(self, logs: Vec<String>) -> Self {
+        match self {
+            ClientError::Program { code, name, message, .. } => {
+                ClientError::Program { code, name, message, logs }
+            }
+            other => other,
         }
     }
 
@@ -44,7 +71,9 @@ impl ClientError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            ClientError::Transport(_) | ClientError::Transaction(TransactionError::BlockhashNotFound)
+            ClientError::Transport(_)
+                | ClientError::Expired { .. }
+                | ClientError::Transaction(TransactionError::BlockhashNotFound)
         )
     }
 }
@@ -52,10 +81,21 @@ impl ClientError {
 impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ClientError::Program { code, name, message } => {
-                write!(f, "program error {name} ({code}): {message}")
+            ClientError::Program { code, name, message, logs } => {
+                write!(f, "program error {name} ({code}): {message}")?;
+                for line in logs {
+                    write!(f, "\n  {line}")?;
+                }
+                Ok(())
             }
             ClientError::Transaction(e) => write!(f, "transaction failed: {e}"),
+            ClientError::TooLarge { bytes, limit } => {
+                write!(f, "transaction of {bytes} bytes is over the {limit}-byte packet limit; not sent")
+            }
+            ClientError::Expired { signature } => write!(
+                f,
+                "transaction {signature} was not confirmed before its blockhash expired; it can no longer land"
+            ),
             ClientError::Transport(e) => write!(f, "transport error: {e}"),
         }
     }
@@ -69,8 +109,20 @@ pub type ClientResult<T> = Result<T, ClientError>;
 pub trait Transport {
     /// The fee payer of every transaction sent.
     fn payer(&self) -> Pubkey;
-    /// Signs (payer plus `signers`), sends and confirms one transaction.
-    async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> ClientResult<()>;
+    /// Signs (payer plus `signers`), sends and confirms one transaction;
+    /// returns its signature.
+    async fn send_transaction(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> ClientResult<Signature>;
+    /// [`Transport::send_transaction`] for callers that need no signature.
+    async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> ClientResult<()> {
+        self.send_transaction(instructions, signers).await.map(|_| ())
+    }
+    /// The lookup tables version-0 messages are compiled against from now
+    /// on (see [`crate::lookup_table::load`]).
+    fn set_lookup_tables(&mut self, tables: Vec<AddressLookupTableAccount>);
     async fn account(&mut self, address: &Pubkey) -> ClientResult<Option<Account>>;
     /// Every account of the program whose data starts with `discriminator`.
     async fn program_accounts(&mut self, discriminator: &[u8]) -> ClientResult<Vec<(Pubkey, Account)>>;

@@ -1,22 +1,60 @@
 //! JSON-RPC transport for real clusters.
+//!
+//! Every transaction is simulated first to size its compute-unit limit (and
+//! a simulation refusal is reported with the program's error and logs, so
+//! nothing is sent), carries a priority fee when one is configured, and is
+//! landed by [`confirm::land`]: rebroadcast until confirmed at the
+//! transport's commitment or expired.
 
+use super::confirm::{self, Cluster, Patience};
+use super::message::{self, ComputeBudget, MAX_COMPUTE_UNITS};
 use super::{ClientError, ClientResult, Transport};
 use solana_account::Account;
 use solana_clock::Clock;
 use solana_commitment_config::CommitmentConfig;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
+use solana_message::AddressLookupTableAccount;
 use solana_pubkey::Pubkey;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
+use solana_rpc_client_api::client_error::{Error as RpcError, ErrorKind};
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig,
+    UiAccountEncoding, UiTransactionEncoding,
+};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
+use solana_rpc_client_api::request::{RpcError as RpcRequestError, RpcResponseErrorData};
+use solana_signature::Signature;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
+
+/// The priority fee every transaction pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PriorityFee {
+    /// None: no price instruction.
+    #[default]
+    None,
+    /// This many micro-lamports per compute unit.
+    Fixed(u64),
+    /// The 75th percentile of what recent blocks' transactions paid to
+    /// write the same accounts (`getRecentPrioritizationFees`), at most
+    /// `cap` micro-lamports per unit.
+    Recent { cap: u64 },
+}
+
+/// Head room over the simulated compute units: the state may move between
+/// simulation and execution (another order on the same curve).
+const UNIT_MARGIN_PERCENT: u64 = 20;
+const UNIT_MARGIN_MIN: u64 = 5_000;
 
 pub struct RpcTransport {
     client: RpcClient,
     payer: Keypair,
     commitment: CommitmentConfig,
+    tables: Vec<AddressLookupTableAccount>,
+    priority_fee: PriorityFee,
+    patience: Patience,
 }
 
 impl RpcTransport {
@@ -25,14 +63,114 @@ impl RpcTransport {
             client: RpcClient::new_with_commitment(url.to_string(), commitment),
             payer,
             commitment,
+            tables: Vec::new(),
+            priority_fee: PriorityFee::None,
+            patience: Patience::default(),
         }
+    }
+
+    pub fn with_priority_fee(mut self, fee: PriorityFee) -> Self {
+        self.priority_fee = fee;
+        self
+    }
+
+    /// The fee per compute unit to pay for a transaction writing `writable`.
+    async fn unit_price(&self, writable: &[Pubkey]) -> ClientResult<u64> {
+        match self.priority_fee {
+            PriorityFee::None => Ok(0),
+            PriorityFee::Fixed(price) => Ok(price),
+            PriorityFee::Recent { cap } => {
+                let fees = self.client.get_recent_prioritization_fees(writable).await.map_err(rpc_error)?;
+                let paid: Vec<u64> = fees.iter().map(|f| f.prioritization_fee).collect();
+                Ok(recent_fee_percentile(paid, 75).min(cap))
+            }
+        }
+    }
+
+    /// The compute units `instructions` use, simulated at the most a
+    /// transaction may use; a refusal comes back with the program's logs.
+    async fn simulate_units(&self, instructions: &[Instruction], signers: &[&Keypair]) -> ClientResult<u64> {
+        let probe = ComputeBudget { unit_limit: MAX_COMPUTE_UNITS, micro_lamports_per_unit: 0 };
+        let blockhash = self.client.get_latest_blockhash().await.map_err(rpc_error)?;
+        let tx = message::build(&self.payer, instructions, signers, &self.tables, probe, blockhash)?;
+        let config = RpcSimulateTransactionConfig {
+            sig_verify: false,
+            replace_recent_blockhash: true,
+            commitment: Some(self.commitment),
+            encoding: Some(UiTransactionEncoding::Base64),
+            ..Default::default()
+        };
+        let result =
+            self.client.simulate_transaction_with_config(&tx, config).await.map_err(rpc_error)?.value;
+        if let Some(error) = result.err {
+            let error: TransactionError = error.into();
+            return Err(ClientError::from_transaction(error).with_logs(result.logs.unwrap_or_default()));
+        }
+        // The simulation's units include the two budget instructions (a
+        // few hundred units); the margin covers them.
+        Ok(result.units_consumed.unwrap_or(u64::from(MAX_COMPUTE_UNITS)))
     }
 }
 
-fn rpc_error(error: solana_rpc_client_api::client_error::Error) -> ClientError {
+/// The `percentile`th of `fees` (nearest rank), 0 for none.
+pub fn recent_fee_percentile(mut fees: Vec<u64>, percentile: usize) -> u64 {
+    if fees.is_empty() {
+        return 0;
+    }
+    fees.sort_unstable();
+    let rank = (fees.len() * percentile.min(100)).div_ceil(100).max(1);
+    fees[rank - 1]
+}
+
+/// The compute-unit limit for a transaction that used `simulated` units.
+pub fn unit_limit_for(simulated: u64) -> u32 {
+    let margin = (simulated * UNIT_MARGIN_PERCENT / 100).max(UNIT_MARGIN_MIN);
+    simulated.saturating_add(margin).min(u64::from(MAX_COMPUTE_UNITS)) as u32
+}
+
+fn rpc_error(error: RpcError) -> ClientError {
+    if let ErrorKind::RpcError(RpcRequestError::RpcResponseError {
+        data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
+        ..
+    }) = error.kind()
+    {
+        if let Some(tx) = result.err.clone() {
+            let tx: TransactionError = tx.into();
+            return ClientError::from_transaction(tx).with_logs(result.logs.clone().unwrap_or_default());
+        }
+    }
     match error.get_transaction_error() {
         Some(tx) => ClientError::from_transaction(tx),
         None => ClientError::Transport(error.to_string()),
+    }
+}
+
+impl Cluster for RpcTransport {
+    async fn send(&mut self, tx: &VersionedTransaction, preflight: bool) -> ClientResult<()> {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: !preflight,
+            preflight_commitment: Some(self.commitment.commitment),
+            encoding: Some(UiTransactionEncoding::Base64),
+            // The landing loop rebroadcasts; the node's own retries would
+            // outlive the caller's view of the transaction.
+            max_retries: Some(0),
+            min_context_slot: None,
+        };
+        self.client.send_transaction_with_config(tx, config).await.map(|_| ()).map_err(rpc_error)
+    }
+
+    async fn status(&mut self, signature: &Signature) -> ClientResult<Option<Result<(), TransactionError>>> {
+        let statuses = self.client.get_signature_statuses(&[*signature]).await.map_err(rpc_error)?.value;
+        Ok(statuses
+            .into_iter()
+            .next()
+            .flatten()
+            .filter(|status| status.satisfies_commitment(self.commitment))
+            .map(|status| status.status))
+    }
+
+    async fn block_height(&mut self) -> ClientResult<u64> {
+        self.client.get_block_height_with_commitment(self.commitment).await.map_err(rpc_error)
     }
 }
 
@@ -41,13 +179,29 @@ impl Transport for RpcTransport {
         self.payer.pubkey()
     }
 
-    async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> ClientResult<()> {
-        let blockhash = self.client.get_latest_blockhash().await.map_err(rpc_error)?;
-        let mut keys: Vec<&Keypair> = vec![&self.payer];
-        keys.extend(signers.iter().copied().filter(|k| k.pubkey() != self.payer.pubkey()));
-        let tx =
-            Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &keys, blockhash);
-        self.client.send_and_confirm_transaction(&tx).await.map(|_| ()).map_err(rpc_error)
+    fn set_lookup_tables(&mut self, tables: Vec<AddressLookupTableAccount>) {
+        self.tables = tables;
+    }
+
+    async fn send_transaction(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> ClientResult<Signature> {
+        let units = self.simulate_units(instructions, signers).await?;
+        let writable: Vec<Pubkey> = instructions
+            .iter()
+            .flat_map(|ix| ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey))
+            .collect();
+        let budget = ComputeBudget {
+            unit_limit: unit_limit_for(units),
+            micro_lamports_per_unit: self.unit_price(&writable).await?,
+        };
+        let (blockhash, last_valid_block_height) =
+            self.client.get_latest_blockhash_with_commitment(self.commitment).await.map_err(rpc_error)?;
+        let tx = message::build(&self.payer, instructions, signers, &self.tables, budget, blockhash)?;
+        let patience = self.patience;
+        confirm::land(self, &tx, last_valid_block_height, patience).await.0
     }
 
     async fn account(&mut self, address: &Pubkey) -> ClientResult<Option<Account>> {
@@ -62,7 +216,7 @@ impl Transport for RpcTransport {
         let config = RpcProgramAccountsConfig {
             filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_base58_encoded(0, discriminator))]),
             account_config: RpcAccountInfoConfig {
-                encoding: Some(solana_rpc_client_api::config::UiAccountEncoding::Base64),
+                encoding: Some(UiAccountEncoding::Base64),
                 commitment: Some(self.commitment),
                 ..Default::default()
             },
@@ -76,5 +230,27 @@ impl Transport for RpcTransport {
         let clock: Clock =
             bincode::deserialize(&account.data).map_err(|e| ClientError::Transport(e.to_string()))?;
         Ok(vamm::oracle::OracleClock { unix_ts: clock.unix_timestamp, slot: clock.slot })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fee_is_the_nearest_rank_percentile_of_recent_blocks() {
+        assert_eq!(recent_fee_percentile(vec![], 75), 0);
+        assert_eq!(recent_fee_percentile(vec![9], 75), 9);
+        // Ranks: 4 fees, 75% -> the 3rd smallest.
+        assert_eq!(recent_fee_percentile(vec![40, 10, 30, 20], 75), 30);
+        assert_eq!(recent_fee_percentile((1..=100).collect(), 75), 75);
+        assert_eq!(recent_fee_percentile(vec![0, 0, 0, 5_000], 75), 0);
+    }
+
+    #[test]
+    fn the_unit_limit_leaves_head_room_and_never_exceeds_the_maximum() {
+        assert_eq!(unit_limit_for(10_000), 15_000);
+        assert_eq!(unit_limit_for(100_000), 120_000);
+        assert_eq!(unit_limit_for(1_300_000), MAX_COMPUTE_UNITS);
     }
 }

@@ -42,7 +42,12 @@ pub struct Exchange {
     pub padding2: [u8; 4],
     /// Proposals ever queued; the next proposal's id.
     pub proposal_count: u64,
-    pub reserved: [u8; 48],
+    /// The address lookup table clients compile version-0 transactions
+    /// against (`set_lookup_table`); the default key when none is set.
+    /// Only a pointer for clients: every account a transaction names is
+    /// still checked by the instruction that uses it.
+    pub lookup_table: Pubkey,
+    pub reserved: [u8; 16],
 }
 
 /// The insurance fund's ledger. Its tokens sit in the insurance vault;
