@@ -17,6 +17,8 @@ echo "== unit, property and real-runtime tests"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+echo "== the client builds without the in-process runtime (JSON-RPC only)"
+cargo check --quiet --locked -p vamm-client
 echo "== IDL is up to date"
 cargo run --quiet --locked -p xtask -- idl --check
 # The math's fuzz targets, built and run briefly (needs the nightly

@@ -32,6 +32,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     let command = match cli.command {
         Command::Sandbox(args) => return sandbox(args, cli.json).await,
         Command::Bench(args) => return bench(args, cli.json).await,
+        Command::Keeper(KeeperCommand::Bench { accounts, config }) => {
+            return keeper_bench(&accounts, &config, cli.json).await
+        }
         Command::Local(LocalCommand::Keygen { outfile, force }) => {
             // Where the signer would be read from: -o, -k, the Solana CLI
             // config's keypair_path, the default.
@@ -149,7 +152,9 @@ async fn dispatch<T: Transport + LocalOnly>(
         let _ = vamm_client::lookup_table::use_exchange_table(t).await;
     }
     match command {
-        Command::Sandbox(_) | Command::Bench(_) => unreachable!("handled before a cluster is opened"),
+        Command::Sandbox(_) | Command::Bench(_) | Command::Keeper(KeeperCommand::Bench { .. }) => {
+            unreachable!("handled before a cluster is opened")
+        }
         Command::Trader(command) => trader(&mut Printing(t), signer, command, json).await,
         Command::Gov(args) => crate::gov::gov(&mut Printing(t), signer, args, json).await,
         Command::Keeper(KeeperCommand::Run {
@@ -344,6 +349,28 @@ async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), String> {
     }
     if !report.conservation.ok {
         return Err("conservation check failed: the vault does not match the ledger".into());
+    }
+    Ok(())
+}
+
+async fn keeper_bench(accounts: &[usize], config: &std::path::Path, json: bool) -> Result<(), String> {
+    let text =
+        std::fs::read_to_string(config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+    let deploy: crate::gov::DeployFile =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
+    let mut listings = Vec::new();
+    for (index, market) in deploy.markets.iter().enumerate() {
+        let (params, _, _) = crate::gov::market_params(market, index as u16)?;
+        listings.push((params.clone(), (params.min_price as u128 * params.max_price as u128).isqrt() as u64));
+    }
+    let mut rows = Vec::new();
+    for &count in accounts {
+        rows.push(vamm_sandbox::keeper_bench::measure(&listings, count, 7).await?);
+    }
+    if json {
+        crate::outln!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+    } else {
+        crate::outln!("{}", vamm_sandbox::keeper_bench::table(&rows));
     }
     Ok(())
 }

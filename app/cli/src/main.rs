@@ -535,6 +535,17 @@ pub enum KeeperCommand {
         #[arg(long, default_value_t = 50)]
         unwind_max_gap_bps: u16,
     },
+    /// Measure how a pass scales with the number of trader accounts (in
+    /// process): requests a JSON-RPC node would receive, and wall time.
+    Bench {
+        /// Trader account counts to measure.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+        accounts: Vec<usize>,
+        /// Deploy file whose markets are listed (each at the geometric
+        /// middle of its price bounds).
+        #[arg(long, default_value = "migrations/deploy.toml")]
+        config: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {

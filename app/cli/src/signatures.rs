@@ -40,6 +40,10 @@ impl<T: Transport> Transport for Printing<'_, T> {
         self.0.account(address).await
     }
 
+    async fn accounts(&mut self, addresses: &[Pubkey]) -> ClientResult<Vec<Option<Account>>> {
+        self.0.accounts(addresses).await
+    }
+
     async fn program_accounts(&mut self, discriminator: &[u8]) -> ClientResult<Vec<(Pubkey, Account)>> {
         self.0.program_accounts(discriminator).await
     }

@@ -433,6 +433,29 @@ fn sandbox_short_run_prints_a_conserved_report() {
 /// under this protocol's set and the Perpetual Protocol v1 set, the same
 /// path and population for both, the vaults balanced after each.
 #[test]
+fn the_keeper_reads_accounts_a_hundred_at_a_time() {
+    let local = Local::new("keeper-bench");
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let config = format!("{manifest_dir}/../../migrations/deploy.toml");
+    let out = local.bare(&["keeper", "bench", "--accounts", "250", "--config", &config]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &rows[0];
+    assert_eq!((row["accounts"].as_u64(), row["liquidatable"].as_u64()), (Some(250), Some(0)));
+    // The refresh pass: one getProgramAccounts with data is the snapshot.
+    assert_eq!(row["refresh_pass"]["get_program_accounts"], 1);
+    // Any other pass: three batches of accounts, the markets and oracles
+    // twice (two requests each), and a handful of single reads; no
+    // transaction, since no account needs anything.
+    let pass = &row["pass"];
+    assert_eq!(pass["get_program_accounts"], 0);
+    assert_eq!(pass["get_multiple_accounts"], 3 + 2 * 2);
+    assert!(pass["get_account_info"].as_u64().unwrap() <= 6, "{pass}");
+    assert_eq!(pass["transactions"], 0);
+}
+
+#[test]
 fn bench_runs_a_scenario_under_two_parameter_sets() {
     let dir = std::env::temp_dir().join(format!("vamm-cli-bench-{}", std::process::id()));
     let manifest_dir =

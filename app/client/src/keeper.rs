@@ -15,7 +15,7 @@
 
 use crate::ix;
 use crate::transport::{ClientError, ClientResult, Transport};
-use crate::valuation::{account_health, fetch_markets, price_book, MarketSnapshot};
+use crate::valuation::{account_health, fetch_markets, fetch_traders, price_book, MarketSnapshot};
 use anchor_lang::Discriminator;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
@@ -43,7 +43,8 @@ pub struct KeeperConfig {
     pub sweep_threshold: u64,
     /// Most liquidation steps per account per tick.
     pub max_steps_per_account: usize,
-    /// Rescan the program's trader accounts every this many ticks.
+    /// Rescan the program's trader accounts every this many ticks (and on
+    /// the pass after the exchange counts a new account).
     pub refresh_every: u64,
     /// Retries of a transport failure, with doubling backoff from 200 ms.
     pub retries: u32,
@@ -176,9 +177,58 @@ pub struct Keeper {
     account: Pubkey,
     config: KeeperConfig,
     index: Vec<Pubkey>,
-    /// Accounts whose last action was refused for a lasting reason.
-    skip: std::collections::BTreeSet<Pubkey>,
+    /// The exchange's `trader_account_count` when the index was built: a
+    /// higher count means new accounts, and the next pass rescans.
+    indexed_count: u64,
+    skip: SkipLists,
     pub stats: KeeperStats,
+}
+
+/// Accounts an action leaves alone until the next index refresh because
+/// the program refused it for a lasting reason, one list per action: a
+/// refusal of one action says nothing about another (an account waiting
+/// for its owner to collect a claim may still need liquidating).
+#[derive(Default, Debug)]
+struct SkipLists {
+    /// `SelfLiquidation`: accounts of the keeper's own owner.
+    liquidate: std::collections::BTreeSet<Pubkey>,
+    /// `ClaimsOutstanding`: the owner must collect a claim first.
+    resolve_bankruptcy: std::collections::BTreeSet<Pubkey>,
+}
+
+/// The trader accounts as one pass sees them: read together at its start
+/// (one request per 100 accounts), in index order, and re-read one by one
+/// only where the keeper's own transactions changed them.
+#[derive(Default, Debug)]
+pub struct TraderSnapshot {
+    accounts: Vec<(Pubkey, TraderAccount)>,
+}
+
+impl TraderSnapshot {
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(Pubkey, TraderAccount)> {
+        self.accounts.iter()
+    }
+
+    /// Re-reads `address` after a transaction of the keeper changed it.
+    async fn reread<T: Transport>(&mut self, transport: &mut T, address: &Pubkey) {
+        let Some(slot) = self.accounts.iter().position(|(a, _)| a == address) else { return };
+        match crate::valuation::fetch_trader(transport, address).await {
+            Ok(Some(trader)) => self.accounts[slot].1 = trader,
+            Ok(None) => {
+                self.accounts.remove(slot);
+            }
+            // The next pass reads it again.
+            Err(_) => {}
+        }
+    }
 }
 
 impl Keeper {
@@ -188,7 +238,8 @@ impl Keeper {
             account,
             config,
             index: Vec::new(),
-            skip: Default::default(),
+            indexed_count: 0,
+            skip: SkipLists::default(),
             stats: KeeperStats::default(),
         }
     }
@@ -225,9 +276,23 @@ impl Keeper {
     /// One pass over every market and every known trader account.
     pub async fn tick<T: Transport>(&mut self, transport: &mut T) -> ClientResult<KeeperStats> {
         let before = self.stats;
-        if self.stats.ticks.is_multiple_of(self.config.refresh_every) || self.index.is_empty() {
-            self.refresh_index(transport).await?;
-        }
+        // Accounts created since the last scan are seen on this pass.
+        let created = crate::valuation::fetch_exchange(transport).await?.trader_account_count;
+        let refreshed = if self.stats.ticks.is_multiple_of(self.config.refresh_every)
+            || self.index.is_empty()
+            || created != self.indexed_count
+        {
+            let snapshot = self.refresh_index(transport).await?;
+            self.indexed_count = created;
+            Some(snapshot)
+        } else {
+            None
+        };
+        // A refresh read every account with its data already.
+        let mut traders = match refreshed {
+            Some(traders) => traders,
+            None => self.read_traders(transport).await?,
+        };
         self.stats.ticks += 1;
         let now = transport.clock().await?;
         let mut markets = fetch_markets(transport).await?;
@@ -238,24 +303,40 @@ impl Keeper {
             markets = fetch_markets(transport).await?;
         }
         self.settle_funding(transport, &markets, now.unix_ts).await;
-        self.liquidate(transport, &markets, now).await?;
+        self.liquidate(transport, &markets, &mut traders, now).await?;
         self.unwind(transport, now).await;
-        self.settle_delisted(transport, &markets).await;
-        self.resolve_bankruptcies(transport).await?;
+        // Takeovers and unwinds changed the keeper's own account.
+        let own = self.account;
+        traders.reread(transport, &own).await;
+        self.settle_delisted(transport, &markets, &mut traders).await;
+        self.resolve_bankruptcies(transport, &mut traders).await?;
         let markets = fetch_markets(transport).await?;
-        self.settle_claims(transport, &markets).await;
+        self.settle_claims(transport, &markets, &traders).await;
         self.sweep(transport, &markets).await;
         Ok(self.stats.since(&before))
     }
 
-    /// Rebuilds the in-memory index of trader accounts from a filtered scan,
-    /// and reloads the exchange's lookup table (a listing extends it).
-    pub async fn refresh_index<T: Transport>(&mut self, transport: &mut T) -> ClientResult<()> {
+    /// Rebuilds the in-memory index of trader accounts from one filtered
+    /// scan (with their data, returned as this pass's snapshot), clears the
+    /// skip lists, and reloads the exchange's lookup table (a listing
+    /// extends it).
+    pub async fn refresh_index<T: Transport>(&mut self, transport: &mut T) -> ClientResult<TraderSnapshot> {
         crate::lookup_table::use_exchange_table(transport).await?;
-        let accounts = transport.program_accounts(TraderAccount::DISCRIMINATOR).await?;
-        self.index = accounts.into_iter().map(|(address, _)| address).collect();
-        self.skip.clear();
-        Ok(())
+        let mut accounts = transport.program_accounts(TraderAccount::DISCRIMINATOR).await?;
+        // A stable order, whatever order the node answers in.
+        accounts.sort_by_key(|(address, _)| *address);
+        self.index = accounts.iter().map(|(address, _)| *address).collect();
+        self.skip = SkipLists::default();
+        let accounts = accounts
+            .into_iter()
+            .filter_map(|(address, account)| Some((address, crate::decode::trader_account(&account).ok()?)))
+            .collect();
+        Ok(TraderSnapshot { accounts })
+    }
+
+    /// Every indexed trader account, read together (one request per 100).
+    pub async fn read_traders<T: Transport>(&mut self, transport: &mut T) -> ClientResult<TraderSnapshot> {
+        Ok(TraderSnapshot { accounts: fetch_traders(transport, &self.index).await? })
     }
 
     /// The permissionless repeg: starts a market's gap clock (a TWAP
@@ -380,23 +461,17 @@ impl Keeper {
         &mut self,
         transport: &mut T,
         markets: &[MarketSnapshot],
+        traders: &mut TraderSnapshot,
         clock: OracleClock,
     ) -> ClientResult<()> {
         let book = price_book(markets, clock, &[]);
         // Candidates, riskiest (largest shortfall below maintenance) first.
         let mut candidates = Vec::new();
-        for address in self.index.clone() {
-            if address == self.account || self.skip.contains(&address) {
+        for (address, trader) in traders.iter() {
+            let address = *address;
+            if address == self.account || self.skip.liquidate.contains(&address) {
                 continue;
             }
-            let trader = match crate::valuation::fetch_trader(transport, &address).await {
-                Ok(Some(trader)) => trader,
-                Ok(None) => continue,
-                Err(e) => {
-                    self.failed("read trader account", &e);
-                    continue;
-                }
-            };
             // The program refuses a liquidation by the liquidatee's own owner.
             if trader.owner == self.wallet.pubkey() {
                 continue;
@@ -404,7 +479,7 @@ impl Keeper {
             if !trader.has_base() {
                 continue;
             }
-            if let Ok(health) = account_health(&book, &trader) {
+            if let Ok(health) = account_health(&book, trader) {
                 if health.health >= HealthState::Liquidatable {
                     let shortfall =
                         health.margin.maintenance_required as i128 - health.margin.equity().unwrap_or(0);
@@ -414,144 +489,145 @@ impl Keeper {
         }
         candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
         for (_, address) in candidates {
-            for step in 0..self.config.max_steps_per_account {
-                let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
-                    break;
-                };
-                // A paused market liquidates nothing until it resumes: the
-                // riskiest position in a market that can liquidate goes
-                // first (the program's riskiest-first check only when it is
-                // the riskiest overall).
-                let can_liquidate = |index: u16| {
-                    markets.iter().find(|m| m.index() == index).is_some_and(|m| {
-                        matches!(m.market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly))
-                    })
-                };
-                let mut liquidatable = trader;
-                for position in liquidatable.positions.iter_mut().filter(|p| !can_liquidate(p.market_index)) {
-                    position.base = 0;
+            self.liquidate_account(transport, markets, &book, address, clock).await;
+            traders.reread(transport, &address).await;
+        }
+        Ok(())
+    }
+
+    /// Liquidates `address` step by step (each step re-reads it) until it
+    /// is healthy, flat, waiting, or the step budget is spent.
+    async fn liquidate_account<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        markets: &[MarketSnapshot],
+        book: &PriceBook,
+        address: Pubkey,
+        clock: OracleClock,
+    ) {
+        for step in 0..self.config.max_steps_per_account {
+            let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
+                break;
+            };
+            // A paused market liquidates nothing until it resumes: the
+            // riskiest position in a market that can liquidate goes
+            // first (the program's riskiest-first check only when it is
+            // the riskiest overall).
+            let can_liquidate = |index: u16| {
+                markets.iter().find(|m| m.index() == index).is_some_and(|m| {
+                    matches!(m.market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly))
+                })
+            };
+            let mut liquidatable = trader;
+            for position in liquidatable.positions.iter_mut().filter(|p| !can_liquidate(p.market_index)) {
+                position.base = 0;
+            }
+            let Ok(Some(market_index)) = book.riskiest_market(&liquidatable) else {
+                self.stats.waiting += 1;
+                break;
+            };
+            let riskiest_first = book.riskiest_market(&trader).ok().flatten() == Some(market_index);
+            let Some(listed) = markets.iter().find(|m| m.index() == market_index) else { break };
+            // The curve as it stands after the previous steps.
+            let mut snapshot = listed.clone();
+            if let Ok(Some(account)) = transport.account(&listed.address).await {
+                if let Ok(market) = crate::decode::market(&account) {
+                    snapshot.market = market;
                 }
-                let Ok(Some(market_index)) = book.riskiest_market(&liquidatable) else {
-                    self.stats.waiting += 1;
-                    break;
+            }
+            let snapshot = &snapshot;
+            let base = trader.positions.iter().find(|p| p.market_index == market_index).map_or(0, |p| p.base);
+            let curve_remaining = crate::valuation::remaining_accounts(&trader, markets, Some(market_index));
+            let mut outcome = None;
+            // 1. While the mark lags on the far side of the oracle, the
+            //    curve pays better than the oracle and closing into it
+            //    moves the mark towards the oracle.
+            let toward = if self.config.takeover.curve_toward_oracle {
+                snapshot.oracle_price(clock).ok().and_then(|oracle| curve_room_toward(snapshot, base, oracle))
+            } else {
+                None
+            };
+            if let Some(toward) = toward {
+                let params = LiquidateParams {
+                    max_base: Some(toward),
+                    riskiest_first,
+                    mode: LiquidationMode::IntoCurve,
                 };
-                let riskiest_first = book.riskiest_market(&trader).ok().flatten() == Some(market_index);
-                let Some(listed) = markets.iter().find(|m| m.index() == market_index) else { break };
-                // The curve as it stands after the previous steps.
-                let mut snapshot = listed.clone();
-                if let Ok(Some(account)) = transport.account(&listed.address).await {
-                    if let Ok(market) = crate::decode::market(&account) {
-                        snapshot.market = market;
-                    }
+                match self.send_liquidation(transport, &address, snapshot, params, &curve_remaining).await {
+                    Ok(()) => outcome = Some((Ok(()), StepKind::CurveTowardOracle)),
+                    Err(e) if is_partial_step_refusal(&e) => {}
+                    Err(e) => outcome = Some((Err(e), StepKind::Curve)),
                 }
-                let snapshot = &snapshot;
-                let base =
-                    trader.positions.iter().find(|p| p.market_index == market_index).map_or(0, |p| p.base);
-                let curve_remaining =
-                    crate::valuation::remaining_accounts(&trader, markets, Some(market_index));
-                let mut outcome = None;
-                // 1. While the mark lags on the far side of the oracle, the
-                //    curve pays better than the oracle and closing into it
-                //    moves the mark towards the oracle.
-                let toward = if self.config.takeover.curve_toward_oracle {
-                    snapshot
-                        .oracle_price(clock)
-                        .ok()
-                        .and_then(|oracle| curve_room_toward(snapshot, base, oracle))
-                } else {
-                    None
-                };
-                if let Some(toward) = toward {
-                    let params = LiquidateParams {
-                        max_base: Some(toward),
-                        riskiest_first,
-                        mode: LiquidationMode::IntoCurve,
-                    };
-                    match self.send_liquidation(transport, &address, snapshot, params, &curve_remaining).await
-                    {
-                        Ok(()) => outcome = Some((Ok(()), StepKind::CurveTowardOracle)),
-                        Err(e) if is_partial_step_refusal(&e) => {}
-                        Err(e) => outcome = Some((Err(e), StepKind::Curve)),
-                    }
-                }
-                // 2. The rest at the oracle price, as far as the keeper's
-                //    margin and configuration allow.
-                let mine = crate::valuation::fetch_trader(transport, &self.account).await.ok().flatten();
-                let room = match (&outcome, &mine) {
-                    (None, Some(mine)) => self.takeover_room(&book, mine, snapshot, clock),
-                    _ => 0,
-                };
-                if let (true, Some(mine)) = (room > 0, &mine) {
-                    let params = LiquidateParams {
-                        max_base: Some(room),
-                        riskiest_first,
-                        mode: LiquidationMode::Takeover,
-                    };
-                    let remaining =
-                        crate::valuation::takeover_accounts(&trader, mine, markets, Some(market_index));
-                    match self.send_liquidation(transport, &address, snapshot, params, &remaining).await {
-                        Ok(()) => outcome = Some((Ok(()), StepKind::Takeover)),
-                        // Healthy now, or flat: the step ends here.
-                        Err(e) if e.is(VammError::NotLiquidatable) || e.is(VammError::NoPosition) => {
-                            outcome = Some((Err(e), StepKind::Takeover))
-                        }
-                        // Anything about the keeper's own side (its margin,
-                        // a cap, a reduce-only market, one of its own
-                        // markets' oracles) leaves the curve to try.
-                        Err(e) => {
-                            if !is_takeover_refusal(&e) {
-                                warn!(error = %e, "takeover refused; liquidating into the curve");
-                            }
-                            self.stats.takeovers_refused += 1;
-                        }
-                    }
-                }
-                // 3. The fallback: into the curve, within the band.
-                let (outcome, kind) = match outcome {
-                    Some(done) => done,
-                    None => {
-                        let params = LiquidateParams {
-                            max_base: None,
-                            riskiest_first,
-                            mode: LiquidationMode::IntoCurve,
-                        };
-                        (
-                            self.send_liquidation(transport, &address, snapshot, params, &curve_remaining)
-                                .await,
-                            StepKind::Curve,
-                        )
-                    }
-                };
-                match outcome {
-                    Ok(()) => {
-                        self.stats.liquidations += 1;
-                        match kind {
-                            StepKind::Takeover => self.stats.takeovers += 1,
-                            StepKind::CurveTowardOracle => self.stats.curve_toward_oracle += 1,
-                            StepKind::Curve => {}
-                        }
-                        info!(account = %address, market = market_index, ?kind, "liquidation step");
-                    }
+            }
+            // 2. The rest at the oracle price, as far as the keeper's
+            //    margin and configuration allow.
+            let mine = crate::valuation::fetch_trader(transport, &self.account).await.ok().flatten();
+            let room = match (&outcome, &mine) {
+                (None, Some(mine)) => self.takeover_room(book, mine, snapshot, clock),
+                _ => 0,
+            };
+            if let (true, Some(mine)) = (room > 0, &mine) {
+                let params =
+                    LiquidateParams { max_base: Some(room), riskiest_first, mode: LiquidationMode::Takeover };
+                let remaining =
+                    crate::valuation::takeover_accounts(&trader, mine, markets, Some(market_index));
+                match self.send_liquidation(transport, &address, snapshot, params, &remaining).await {
+                    Ok(()) => outcome = Some((Ok(()), StepKind::Takeover)),
+                    // Healthy now, or flat: the step ends here.
                     Err(e) if e.is(VammError::NotLiquidatable) || e.is(VammError::NoPosition) => {
-                        // Refused before our first step: someone else got there.
-                        if step == 0 {
-                            self.stats.races_lost += 1;
-                        }
-                        break;
+                        outcome = Some((Err(e), StepKind::Takeover))
                     }
-                    Err(e) if e.is(VammError::SelfLiquidation) => {
-                        self.stats.waiting += 1;
-                        self.skip.insert(address);
-                        break;
-                    }
+                    // Anything about the keeper's own side (its margin,
+                    // a cap, a reduce-only market, one of its own
+                    // markets' oracles) leaves the curve to try.
                     Err(e) => {
-                        self.failed("liquidate", &e);
-                        break;
+                        if !is_takeover_refusal(&e) {
+                            warn!(error = %e, "takeover refused; liquidating into the curve");
+                        }
+                        self.stats.takeovers_refused += 1;
                     }
                 }
             }
+            // 3. The fallback: into the curve, within the band.
+            let (outcome, kind) = match outcome {
+                Some(done) => done,
+                None => {
+                    let params =
+                        LiquidateParams { max_base: None, riskiest_first, mode: LiquidationMode::IntoCurve };
+                    (
+                        self.send_liquidation(transport, &address, snapshot, params, &curve_remaining).await,
+                        StepKind::Curve,
+                    )
+                }
+            };
+            match outcome {
+                Ok(()) => {
+                    self.stats.liquidations += 1;
+                    match kind {
+                        StepKind::Takeover => self.stats.takeovers += 1,
+                        StepKind::CurveTowardOracle => self.stats.curve_toward_oracle += 1,
+                        StepKind::Curve => {}
+                    }
+                    info!(account = %address, market = market_index, ?kind, "liquidation step");
+                }
+                Err(e) if e.is(VammError::NotLiquidatable) || e.is(VammError::NoPosition) => {
+                    // Refused before our first step: someone else got there.
+                    if step == 0 {
+                        self.stats.races_lost += 1;
+                    }
+                    break;
+                }
+                Err(e) if e.is(VammError::SelfLiquidation) => {
+                    self.stats.waiting += 1;
+                    self.skip.liquidate.insert(address);
+                    break;
+                }
+                Err(e) => {
+                    self.failed("liquidate", &e);
+                    break;
+                }
+            }
         }
-        Ok(())
     }
 
     async fn send_liquidation<T: Transport>(
@@ -670,7 +746,12 @@ impl Keeper {
     }
 
     /// Closes every position left in a settled market.
-    async fn settle_delisted<T: Transport>(&mut self, transport: &mut T, markets: &[MarketSnapshot]) {
+    async fn settle_delisted<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        markets: &[MarketSnapshot],
+        traders: &mut TraderSnapshot,
+    ) {
         let settled: Vec<u16> = markets
             .iter()
             .filter(|m| matches!(m.market.status(), Ok(MarketStatus::Settled)))
@@ -679,10 +760,12 @@ impl Keeper {
         if settled.is_empty() {
             return;
         }
-        for address in self.index.clone() {
-            let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
-                continue;
-            };
+        let holding: Vec<(Pubkey, TraderAccount)> = traders
+            .iter()
+            .filter(|(_, t)| t.positions.iter().any(|p| p.base != 0 && settled.contains(&p.market_index)))
+            .cloned()
+            .collect();
+        for (address, trader) in holding {
             for position in
                 trader.positions.iter().filter(|p| p.base != 0 && settled.contains(&p.market_index))
             {
@@ -697,26 +780,29 @@ impl Keeper {
                     Err(e) => self.failed("settle_position", &e),
                 }
             }
+            traders.reread(transport, &address).await;
         }
     }
 
-    async fn resolve_bankruptcies<T: Transport>(&mut self, transport: &mut T) -> ClientResult<()> {
+    async fn resolve_bankruptcies<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        traders: &mut TraderSnapshot,
+    ) -> ClientResult<()> {
+        let bankrupt: Vec<(Pubkey, TraderAccount)> = traders
+            .iter()
+            .filter(|(address, trader)| {
+                !self.skip.resolve_bankruptcy.contains(address)
+                    && !trader.has_base()
+                    && trader.positions.iter().any(|p| p.unpaid_loss > 0)
+            })
+            .cloned()
+            .collect();
+        if bankrupt.is_empty() {
+            return Ok(());
+        }
         let mint = crate::valuation::fetch_exchange(transport).await?.collateral_mint;
-        for address in self.index.clone() {
-            if self.skip.contains(&address) {
-                continue;
-            }
-            let trader = match crate::valuation::fetch_trader(transport, &address).await {
-                Ok(Some(trader)) => trader,
-                Ok(None) => continue,
-                Err(e) => {
-                    self.failed("read trader account", &e);
-                    continue;
-                }
-            };
-            if trader.has_base() {
-                continue;
-            }
+        for (address, trader) in bankrupt {
             for position in trader.positions.iter().filter(|p| p.unpaid_loss > 0) {
                 let market = ix::market_pda(position.market_index);
                 let claim_markets: Vec<Pubkey> = trader
@@ -736,18 +822,24 @@ impl Keeper {
                     // The owner must first collect a claim elsewhere.
                     Err(e) if e.is(VammError::ClaimsOutstanding) => {
                         self.stats.waiting += 1;
-                        self.skip.insert(address);
+                        self.skip.resolve_bankruptcy.insert(address);
                     }
                     Err(e) => self.failed("resolve_bankruptcy", &e),
                 }
             }
+            traders.reread(transport, &address).await;
         }
         Ok(())
     }
 
     /// Pays every profit claim a PnL pool can pay now: in trading markets
     /// when the pool holds money, in settled markets once they are final.
-    async fn settle_claims<T: Transport>(&mut self, transport: &mut T, markets: &[MarketSnapshot]) {
+    async fn settle_claims<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        markets: &[MarketSnapshot],
+        traders: &TraderSnapshot,
+    ) {
         let payable = |index: u16| {
             markets.iter().find(|m| m.index() == index).is_some_and(|m| {
                 if matches!(m.market.status(), Ok(MarketStatus::Settled)) {
@@ -757,15 +849,12 @@ impl Keeper {
                 }
             })
         };
-        for address in self.index.clone() {
-            let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
-                continue;
-            };
+        for (address, trader) in traders.iter() {
             for position in
                 trader.positions.iter().filter(|p| p.pending_profit > 0 && payable(p.market_index))
             {
                 let ix =
-                    ix::settle_pnl(&self.wallet.pubkey(), &ix::market_pda(position.market_index), &address);
+                    ix::settle_pnl(&self.wallet.pubkey(), &ix::market_pda(position.market_index), address);
                 match self.send(transport, &[ix]).await {
                     Ok(()) => self.stats.claims_settled += 1,
                     Err(e) if e.is(VammError::NoClaim) || e.is(VammError::PnlPoolEmpty) => {

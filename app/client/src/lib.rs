@@ -24,5 +24,7 @@ pub mod preview;
 pub mod transport;
 pub mod valuation;
 
-pub use transport::{local::LocalRuntime, rpc::RpcTransport, ClientError, Transport};
+#[cfg(feature = "local")]
+pub use transport::local::LocalRuntime;
+pub use transport::{rpc::RpcTransport, ClientError, Transport};
 pub use vamm;

@@ -154,23 +154,51 @@ pub async fn fetch_trader<T: Transport>(
     }
 }
 
-/// Every listed market with its oracle accounts.
+/// Every listed market with its oracle accounts: three requests on a
+/// cluster (the exchange, the markets, their oracles) up to 100 markets.
 pub async fn fetch_markets<T: Transport>(transport: &mut T) -> ClientResult<Vec<MarketSnapshot>> {
     let count = fetch_exchange(transport).await?.market_count;
-    let mut out = Vec::with_capacity(count as usize);
-    for index in 0..count {
-        let address = ix::market_pda(index);
-        let Some(account) = transport.account(&address).await? else { continue };
+    let addresses = ix::all_markets(count);
+    let found = transport.accounts(&addresses).await?;
+    let mut markets = Vec::with_capacity(addresses.len());
+    for (address, account) in addresses.into_iter().zip(found) {
+        let Some(account) = account else { continue };
         let market = decode::market(&account).map_err(|e| ClientError::Transport(e.to_string()))?;
-        let primary = transport.account(&market.oracle.primary).await?;
-        let secondary = if market.oracle.secondary_source != 0 {
-            transport.account(&market.oracle.secondary).await?
-        } else {
-            None
-        };
+        markets.push((address, market));
+    }
+    // Each market's primary, then its secondary where it has one.
+    let oracle_keys: Vec<Pubkey> = markets
+        .iter()
+        .flat_map(|(_, m)| {
+            std::iter::once(m.oracle.primary)
+                .chain((m.oracle.secondary_source != 0).then_some(m.oracle.secondary))
+        })
+        .collect();
+    let mut oracles = transport.accounts(&oracle_keys).await?.into_iter();
+    let mut out = Vec::with_capacity(markets.len());
+    for (address, market) in markets {
+        let primary = oracles.next().flatten();
+        let secondary = if market.oracle.secondary_source != 0 { oracles.next().flatten() } else { None };
         out.push(MarketSnapshot { address, market, primary, secondary });
     }
     Ok(out)
+}
+
+/// The trader accounts at `addresses` that exist and decode, in order:
+/// one request per 100 on a cluster.
+pub async fn fetch_traders<T: Transport>(
+    transport: &mut T,
+    addresses: &[Pubkey],
+) -> ClientResult<Vec<(Pubkey, TraderAccount)>> {
+    let accounts = transport.accounts(addresses).await?;
+    Ok(addresses
+        .iter()
+        .zip(accounts)
+        .filter_map(|(address, account)| {
+            let trader = decode::trader_account(&account?).ok()?;
+            Some((*address, trader))
+        })
+        .collect())
 }
 
 /// A price book with every market's oracle price as the program would

@@ -11,6 +11,7 @@ pub mod agents;
 pub mod bench;
 pub mod chain;
 pub mod chart;
+pub mod keeper_bench;
 pub mod prices;
 pub mod report;
 pub mod rng;

@@ -221,3 +221,28 @@ async fn a_keeper_creates_its_missing_trader_account_once() {
     assert!(error.contains("not sub-account 4"), "{error}");
     env.check_invariants().await;
 }
+
+/// An account created after the keeper built its index is valued on the
+/// very next pass, not at the next periodic rescan (every tenth pass).
+#[tokio::test]
+async fn a_new_account_is_liquidated_on_the_next_pass() {
+    let mut env = TestEnv::new().await;
+    let sol = env.add_market("SOL-PERP", 100 * PRICE, Oracles::Pyth).await;
+    let arb = env.trader(1_000_000 * USDC, 200_000 * USDC).await;
+    let mut keeper = keeper(&mut env).await;
+    // The first pass builds the index; the second reads it in batches.
+    keeper.tick(&mut env.rt).await.unwrap();
+    keeper.tick(&mut env.rt).await.unwrap();
+
+    let gambler = env.trader(10_000 * USDC, 1_000 * USDC).await;
+    env.open(&gambler, sol, Direction::Long, TradeSize::Base(90 * BASE)).await.unwrap();
+    for _ in 0..72 {
+        env.advance_time(50).await;
+        env.set_price(sol, 90 * PRICE);
+    }
+    env.align_mark(&arb, sol, 90 * PRICE).await.unwrap();
+    let done = keeper.tick(&mut env.rt).await.unwrap();
+    assert!(done.liquidations >= 1, "{done:?}");
+    assert!(env.trader_state(&gambler.account).await.liquidation_count > 0);
+    env.check_invariants().await;
+}

@@ -3,6 +3,8 @@
 //! cluster, `LocalRuntime` runs the program in-process.
 
 pub mod confirm;
+pub mod counting;
+#[cfg(feature = "local")]
 pub mod local;
 pub mod message;
 pub mod rpc;
@@ -105,6 +107,9 @@ impl std::error::Error for ClientError {}
 
 pub type ClientResult<T> = Result<T, ClientError>;
 
+/// Most accounts one `getMultipleAccounts` request returns.
+pub const MULTIPLE_ACCOUNTS_PER_CALL: usize = 100;
+
 #[allow(async_fn_in_trait)]
 pub trait Transport {
     /// The fee payer of every transaction sent.
@@ -124,6 +129,16 @@ pub trait Transport {
     /// on (see [`crate::lookup_table::load`]).
     fn set_lookup_tables(&mut self, tables: Vec<AddressLookupTableAccount>);
     async fn account(&mut self, address: &Pubkey) -> ClientResult<Option<Account>>;
+    /// Several accounts, in the order asked (`None` where there is none).
+    /// A cluster answers up to [`MULTIPLE_ACCOUNTS_PER_CALL`] per request;
+    /// this default asks one by one.
+    async fn accounts(&mut self, addresses: &[Pubkey]) -> ClientResult<Vec<Option<Account>>> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            out.push(self.account(address).await?);
+        }
+        Ok(out)
+    }
     /// Every account of the program whose data starts with `discriminator`.
     async fn program_accounts(&mut self, discriminator: &[u8]) -> ClientResult<Vec<(Pubkey, Account)>>;
     /// The cluster's clock: unix seconds and slot.

@@ -8,7 +8,7 @@
 
 use super::confirm::{self, Cluster, Patience};
 use super::message::{self, ComputeBudget, MAX_COMPUTE_UNITS};
-use super::{ClientError, ClientResult, Transport};
+use super::{ClientError, ClientResult, Transport, MULTIPLE_ACCOUNTS_PER_CALL};
 use solana_account::Account;
 use solana_clock::Clock;
 use solana_commitment_config::CommitmentConfig;
@@ -210,6 +210,27 @@ impl Transport for RpcTransport {
             .await
             .map(|r| r.value)
             .map_err(rpc_error)
+    }
+
+    async fn accounts(&mut self, addresses: &[Pubkey]) -> ClientResult<Vec<Option<Account>>> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(MULTIPLE_ACCOUNTS_PER_CALL) {
+            let found = self
+                .client
+                .get_multiple_accounts_with_commitment(chunk, self.commitment)
+                .await
+                .map_err(rpc_error)?
+                .value;
+            if found.len() != chunk.len() {
+                return Err(ClientError::Transport(format!(
+                    "getMultipleAccounts answered {} accounts for {}",
+                    found.len(),
+                    chunk.len()
+                )));
+            }
+            out.extend(found);
+        }
+        Ok(out)
     }
 
     async fn program_accounts(&mut self, discriminator: &[u8]) -> ClientResult<Vec<(Pubkey, Account)>> {
