@@ -165,9 +165,10 @@ async fn dispatch<T: Transport + LocalOnly>(
             takeover_margin_use_bps,
             unwind_fraction_bps,
             unwind_max_gap_bps,
+            max_in_flight,
         }) => {
             let account = ix::trader_pda(&signer.pubkey(), sub_account);
-            let mut config = KeeperConfig::default();
+            let mut config = KeeperConfig { max_in_flight: max_in_flight.into(), ..KeeperConfig::default() };
             config.takeover = TakeoverConfig {
                 max_position_notional: crate::units::parse_decimal(&takeover_max_notional, 6)?,
                 margin_use_bps: takeover_margin_use_bps.min(10_000),

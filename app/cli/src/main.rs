@@ -534,6 +534,10 @@ pub enum KeeperCommand {
         /// How far past the oracle an unwind may push the mark, bps.
         #[arg(long, default_value_t = 50)]
         unwind_max_gap_bps: u16,
+        /// Settlements, bankruptcy resolutions and claim payments landing
+        /// at once (liquidation steps go one at a time).
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        max_in_flight: u16,
     },
     /// Measure how a pass scales with the number of trader accounts (in
     /// process): requests a JSON-RPC node would receive, and wall time.

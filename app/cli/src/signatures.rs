@@ -36,6 +36,19 @@ impl<T: Transport> Transport for Printing<'_, T> {
         Ok(signature)
     }
 
+    async fn send_all(
+        &mut self,
+        batch: &[Vec<Instruction>],
+        signers: &[&Keypair],
+        max_in_flight: usize,
+    ) -> Vec<ClientResult<Signature>> {
+        let results = self.0.send_all(batch, signers, max_in_flight).await;
+        for signature in results.iter().flatten() {
+            eprintln!("signature {signature}");
+        }
+        results
+    }
+
     async fn account(&mut self, address: &Pubkey) -> ClientResult<Option<Account>> {
         self.0.account(address).await
     }

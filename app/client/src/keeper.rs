@@ -48,6 +48,10 @@ pub struct KeeperConfig {
     pub refresh_every: u64,
     /// Retries of a transport failure, with doubling backoff from 200 ms.
     pub retries: u32,
+    /// Settlements, bankruptcy resolutions and claim payments landing at
+    /// once over JSON-RPC (liquidations go one step at a time: each step
+    /// depends on the last).
+    pub max_in_flight: usize,
     pub takeover: TakeoverConfig,
 }
 
@@ -58,6 +62,7 @@ impl Default for KeeperConfig {
             max_steps_per_account: 20,
             refresh_every: 10,
             retries: 3,
+            max_in_flight: 8,
             takeover: TakeoverConfig::default(),
         }
     }
@@ -765,22 +770,26 @@ impl Keeper {
             .filter(|(_, t)| t.positions.iter().any(|p| p.base != 0 && settled.contains(&p.market_index)))
             .cloned()
             .collect();
-        for (address, trader) in holding {
-            for position in
-                trader.positions.iter().filter(|p| p.base != 0 && settled.contains(&p.market_index))
-            {
-                let ix = ix::settle_position(
-                    &self.wallet.pubkey(),
-                    &ix::market_pda(position.market_index),
-                    &address,
-                );
-                match self.send(transport, &[ix]).await {
-                    Ok(()) => self.stats.positions_settled += 1,
-                    Err(e) if e.is(VammError::NoPosition) => self.stats.races_lost += 1,
-                    Err(e) => self.failed("settle_position", &e),
-                }
+        let cranker = self.wallet.pubkey();
+        let batch: Vec<Vec<Instruction>> = holding
+            .iter()
+            .flat_map(|(address, trader)| {
+                trader.positions.iter().filter(|p| p.base != 0 && settled.contains(&p.market_index)).map(
+                    move |position| {
+                        vec![ix::settle_position(&cranker, &ix::market_pda(position.market_index), address)]
+                    },
+                )
+            })
+            .collect();
+        for result in self.send_batch(transport, &batch).await {
+            match result {
+                Ok(()) => self.stats.positions_settled += 1,
+                Err(e) if e.is(VammError::NoPosition) => self.stats.races_lost += 1,
+                Err(e) => self.failed("settle_position", &e),
             }
-            traders.reread(transport, &address).await;
+        }
+        for (address, _) in &holding {
+            traders.reread(transport, address).await;
         }
     }
 
@@ -802,7 +811,10 @@ impl Keeper {
             return Ok(());
         }
         let mint = crate::valuation::fetch_exchange(transport).await?.collateral_mint;
-        for (address, trader) in bankrupt {
+        // (account, market index, unpaid loss) of each resolution sent.
+        let mut resolutions = Vec::new();
+        let mut batch = Vec::new();
+        for (address, trader) in &bankrupt {
             for position in trader.positions.iter().filter(|p| p.unpaid_loss > 0) {
                 let market = ix::market_pda(position.market_index);
                 let claim_markets: Vec<Pubkey> = trader
@@ -811,23 +823,34 @@ impl Keeper {
                     .filter(|p| p.pending_profit > 0 && p.market_index != position.market_index)
                     .map(|p| ix::market_pda(p.market_index))
                     .collect();
-                let ix =
-                    ix::resolve_bankruptcy(&self.wallet.pubkey(), &market, &address, &mint, &claim_markets);
-                match self.send(transport, &[ix]).await {
-                    Ok(()) => {
-                        self.stats.bankruptcies_resolved += 1;
-                        info!(account = %address, market = position.market_index, loss = position.unpaid_loss, "bankruptcy resolved");
-                    }
-                    Err(e) if e.is(VammError::NoBadDebt) => self.stats.races_lost += 1,
-                    // The owner must first collect a claim elsewhere.
-                    Err(e) if e.is(VammError::ClaimsOutstanding) => {
-                        self.stats.waiting += 1;
-                        self.skip.resolve_bankruptcy.insert(address);
-                    }
-                    Err(e) => self.failed("resolve_bankruptcy", &e),
-                }
+                batch.push(vec![ix::resolve_bankruptcy(
+                    &self.wallet.pubkey(),
+                    &market,
+                    address,
+                    &mint,
+                    &claim_markets,
+                )]);
+                resolutions.push((*address, position.market_index, position.unpaid_loss));
             }
-            traders.reread(transport, &address).await;
+        }
+        let results = self.send_batch(transport, &batch).await;
+        for ((address, market, loss), result) in resolutions.into_iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    self.stats.bankruptcies_resolved += 1;
+                    info!(account = %address, market, loss, "bankruptcy resolved");
+                }
+                Err(e) if e.is(VammError::NoBadDebt) => self.stats.races_lost += 1,
+                // The owner must first collect a claim elsewhere.
+                Err(e) if e.is(VammError::ClaimsOutstanding) => {
+                    self.stats.waiting += 1;
+                    self.skip.resolve_bankruptcy.insert(address);
+                }
+                Err(e) => self.failed("resolve_bankruptcy", &e),
+            }
+        }
+        for (address, _) in &bankrupt {
+            traders.reread(transport, address).await;
         }
         Ok(())
     }
@@ -849,19 +872,24 @@ impl Keeper {
                 }
             })
         };
-        for (address, trader) in traders.iter() {
-            for position in
-                trader.positions.iter().filter(|p| p.pending_profit > 0 && payable(p.market_index))
-            {
-                let ix =
-                    ix::settle_pnl(&self.wallet.pubkey(), &ix::market_pda(position.market_index), address);
-                match self.send(transport, &[ix]).await {
-                    Ok(()) => self.stats.claims_settled += 1,
-                    Err(e) if e.is(VammError::NoClaim) || e.is(VammError::PnlPoolEmpty) => {
-                        self.stats.races_lost += 1
-                    }
-                    Err(e) => self.failed("settle_pnl", &e),
+        let cranker = self.wallet.pubkey();
+        let batch: Vec<Vec<Instruction>> = traders
+            .iter()
+            .flat_map(|(address, trader)| {
+                trader.positions.iter().filter(|p| p.pending_profit > 0 && payable(p.market_index)).map(
+                    move |position| {
+                        vec![ix::settle_pnl(&cranker, &ix::market_pda(position.market_index), address)]
+                    },
+                )
+            })
+            .collect();
+        for result in self.send_batch(transport, &batch).await {
+            match result {
+                Ok(()) => self.stats.claims_settled += 1,
+                Err(e) if e.is(VammError::NoClaim) || e.is(VammError::PnlPoolEmpty) => {
+                    self.stats.races_lost += 1
                 }
+                Err(e) => self.failed("settle_pnl", &e),
             }
         }
     }
@@ -912,6 +940,30 @@ impl Keeper {
                 other => return other,
             }
         }
+    }
+
+    /// Sends each of `batch` as its own transaction, at most
+    /// `config.max_in_flight` landing at once, then retries the transport
+    /// failures one by one with backoff; the results in `batch`'s order.
+    async fn send_batch<T: Transport>(
+        &self,
+        transport: &mut T,
+        batch: &[Vec<Instruction>],
+    ) -> Vec<ClientResult<()>> {
+        if batch.is_empty() {
+            return Vec::new();
+        }
+        let first = transport.send_all(batch, &[&self.wallet], self.config.max_in_flight).await;
+        let mut out = Vec::with_capacity(batch.len());
+        for (instructions, result) in batch.iter().zip(first) {
+            out.push(match result {
+                Err(e) if e.is_retryable() && self.config.retries > 0 => {
+                    self.send(transport, instructions).await
+                }
+                other => other.map(|_| ()),
+            });
+        }
+        out
     }
 
     fn failed(&mut self, action: &str, error: &ClientError) {

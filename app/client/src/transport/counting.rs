@@ -69,6 +69,16 @@ impl<T: Transport> Transport for Counting<'_, T> {
         self.inner.send_transaction(instructions, signers).await
     }
 
+    async fn send_all(
+        &mut self,
+        batch: &[Vec<Instruction>],
+        signers: &[&Keypair],
+        max_in_flight: usize,
+    ) -> Vec<ClientResult<Signature>> {
+        self.counts.transactions += batch.len() as u64;
+        self.inner.send_all(batch, signers, max_in_flight).await
+    }
+
     async fn account(&mut self, address: &Pubkey) -> ClientResult<Option<Account>> {
         self.counts.get_account_info += 1;
         self.inner.account(address).await

@@ -121,6 +121,23 @@ pub trait Transport {
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> ClientResult<Signature>;
+    /// Sends each of `batch` as its own transaction signed by `signers`,
+    /// with at most `max_in_flight` landing at once; the results in
+    /// `batch`'s order. This default sends them one after another (the
+    /// in-process runtime processes one at a time anyway).
+    async fn send_all(
+        &mut self,
+        batch: &[Vec<Instruction>],
+        signers: &[&Keypair],
+        max_in_flight: usize,
+    ) -> Vec<ClientResult<Signature>> {
+        let _ = max_in_flight;
+        let mut out = Vec::with_capacity(batch.len());
+        for instructions in batch {
+            out.push(self.send_transaction(instructions, signers).await);
+        }
+        out
+    }
     /// [`Transport::send_transaction`] for callers that need no signature.
     async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> ClientResult<()> {
         self.send_transaction(instructions, signers).await.map(|_| ())

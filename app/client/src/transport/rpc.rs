@@ -9,6 +9,7 @@
 use super::confirm::{self, Cluster, Patience};
 use super::message::{self, ComputeBudget, MAX_COMPUTE_UNITS};
 use super::{ClientError, ClientResult, Transport, MULTIPLE_ACCOUNTS_PER_CALL};
+use futures::StreamExt;
 use solana_account::Account;
 use solana_clock::Clock;
 use solana_commitment_config::CommitmentConfig;
@@ -69,9 +70,44 @@ impl RpcTransport {
         }
     }
 
+    /// A transport over a given client (tests use Solana's mock sender).
+    pub fn with_client(client: RpcClient, payer: Keypair, commitment: CommitmentConfig) -> Self {
+        RpcTransport {
+            client,
+            payer,
+            commitment,
+            tables: Vec::new(),
+            priority_fee: PriorityFee::None,
+            patience: Patience::default(),
+        }
+    }
+
+    pub fn with_patience(mut self, patience: Patience) -> Self {
+        self.patience = patience;
+        self
+    }
+
     pub fn with_priority_fee(mut self, fee: PriorityFee) -> Self {
         self.priority_fee = fee;
         self
+    }
+
+    /// Simulates, prices, signs and lands one transaction.
+    async fn land_one(&self, instructions: &[Instruction], signers: &[&Keypair]) -> ClientResult<Signature> {
+        let units = self.simulate_units(instructions, signers).await?;
+        let writable: Vec<Pubkey> = instructions
+            .iter()
+            .flat_map(|ix| ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey))
+            .collect();
+        let budget = ComputeBudget {
+            unit_limit: unit_limit_for(units),
+            micro_lamports_per_unit: self.unit_price(&writable).await?,
+        };
+        let (blockhash, last_valid_block_height) =
+            self.client.get_latest_blockhash_with_commitment(self.commitment).await.map_err(rpc_error)?;
+        let tx = message::build(&self.payer, instructions, signers, &self.tables, budget, blockhash)?;
+        let patience = self.patience;
+        confirm::land(&mut &*self, &tx, last_valid_block_height, patience).await.0
     }
 
     /// The fee per compute unit to pay for a transaction writing `writable`.
@@ -145,7 +181,9 @@ fn rpc_error(error: RpcError) -> ClientError {
     }
 }
 
-impl Cluster for RpcTransport {
+/// Landing needs only shared access, so several transactions can land at
+/// once (`send_all`).
+impl Cluster for &RpcTransport {
     async fn send(&mut self, tx: &VersionedTransaction, preflight: bool) -> ClientResult<()> {
         let config = RpcSendTransactionConfig {
             skip_preflight: !preflight,
@@ -188,20 +226,21 @@ impl Transport for RpcTransport {
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> ClientResult<Signature> {
-        let units = self.simulate_units(instructions, signers).await?;
-        let writable: Vec<Pubkey> = instructions
-            .iter()
-            .flat_map(|ix| ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey))
-            .collect();
-        let budget = ComputeBudget {
-            unit_limit: unit_limit_for(units),
-            micro_lamports_per_unit: self.unit_price(&writable).await?,
-        };
-        let (blockhash, last_valid_block_height) =
-            self.client.get_latest_blockhash_with_commitment(self.commitment).await.map_err(rpc_error)?;
-        let tx = message::build(&self.payer, instructions, signers, &self.tables, budget, blockhash)?;
-        let patience = self.patience;
-        confirm::land(self, &tx, last_valid_block_height, patience).await.0
+        self.land_one(instructions, signers).await
+    }
+
+    async fn send_all(
+        &mut self,
+        batch: &[Vec<Instruction>],
+        signers: &[&Keypair],
+        max_in_flight: usize,
+    ) -> Vec<ClientResult<Signature>> {
+        let shared: &RpcTransport = self;
+        futures::stream::iter(batch)
+            .map(|instructions| shared.land_one(instructions, signers))
+            .buffered(max_in_flight.max(1))
+            .collect()
+            .await
     }
 
     async fn account(&mut self, address: &Pubkey) -> ClientResult<Option<Account>> {
@@ -266,6 +305,71 @@ mod tests {
         assert_eq!(recent_fee_percentile(vec![40, 10, 30, 20], 75), 30);
         assert_eq!(recent_fee_percentile((1..=100).collect(), 75), 75);
         assert_eq!(recent_fee_percentile(vec![0, 0, 0, 5_000], 75), 0);
+    }
+
+    use solana_rpc_client_api::request::RpcRequest;
+    use std::time::Duration;
+
+    const QUICK: Patience = Patience { poll: Duration::ZERO, rebroadcast_every: 2, max_rpc_failures: 3 };
+
+    /// Solana's mock sender: every request answers as a healthy cluster
+    /// would (`mode` "succeeds"), except the `mocks`, each used once.
+    fn transport(mode: &str, mocks: solana_rpc_client::mock_sender::Mocks) -> RpcTransport {
+        let client = RpcClient::new_mock_with_mocks(mode.to_string(), mocks);
+        RpcTransport::with_client(client, Keypair::new(), CommitmentConfig::confirmed()).with_patience(QUICK)
+    }
+
+    fn memo(n: u8) -> Vec<Instruction> {
+        vec![Instruction::new_with_bytes(Pubkey::new_unique(), &[n], vec![])]
+    }
+
+    #[tokio::test]
+    async fn a_batch_lands_in_order_with_one_signature_each() {
+        let mut rpc = transport("succeeds", Default::default());
+        let batch = vec![memo(1), memo(2), memo(3)];
+        let results = rpc.send_all(&batch, &[], 2).await;
+        let signatures: Vec<Signature> = results.into_iter().map(|r| r.unwrap()).collect();
+        assert_eq!(signatures.len(), 3);
+        assert!(signatures[0] != signatures[1] && signatures[1] != signatures[2]);
+    }
+
+    #[tokio::test]
+    async fn an_unseen_transaction_expires_once_the_block_height_passes() {
+        // Statuses never found; the block height read is past the mock
+        // blockhash's last valid height (1,234).
+        let mocks = [(RpcRequest::GetBlockHeight, serde_json::json!(1_235))];
+        let mut rpc = transport("sig_not_found", mocks.into_iter().collect());
+        let error = rpc.send_transaction(&memo(1), &[]).await.unwrap_err();
+        assert!(matches!(error, ClientError::Expired { .. }), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_simulated_refusal_returns_the_program_error_with_its_logs() {
+        let code = anchor_lang::error::ERROR_CODE_OFFSET + vamm::error::VammError::InsufficientMargin as u32;
+        let simulation = serde_json::json!({
+            "context": { "slot": 1 },
+            "value": { "err": { "InstructionError": [0, { "Custom": code }] },
+                "logs": ["Program log: AnchorError occurred. Error Code: InsufficientMargin."],
+                "accounts": null, "unitsConsumed": 1200 }
+        });
+        let mut rpc =
+            transport("succeeds", [(RpcRequest::SimulateTransaction, simulation)].into_iter().collect());
+        let error = rpc.send_transaction(&memo(1), &[]).await.unwrap_err();
+        assert!(error.is(vamm::error::VammError::InsufficientMargin), "{error}");
+        let ClientError::Program { logs, .. } = &error else { unreachable!() };
+        assert_eq!(logs.len(), 1);
+        assert!(error.to_string().contains("Error Code: InsufficientMargin"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_recent_priority_fee_is_the_percentile_capped() {
+        // The mock reports 10,000 micro-lamports paid recently.
+        let rpc =
+            transport("succeeds", Default::default()).with_priority_fee(PriorityFee::Recent { cap: 4_000 });
+        assert_eq!(rpc.unit_price(&[Pubkey::new_unique()]).await.unwrap(), 4_000);
+        let rpc = transport("succeeds", Default::default())
+            .with_priority_fee(PriorityFee::Recent { cap: 1_000_000 });
+        assert_eq!(rpc.unit_price(&[Pubkey::new_unique()]).await.unwrap(), 10_000);
     }
 
     #[test]
