@@ -67,8 +67,8 @@ pub async fn use_exchange_table<T: Transport>(transport: &mut T) -> ClientResult
     Ok(held)
 }
 
-/// The table at `address` with its authority, or `None` if there is no
-/// table there.
+/// The table at `address` with the key that may still extend it (`None`
+/// once frozen or deactivated), or `None` if there is no table there.
 async fn fetch_with_authority<T: Transport>(
     transport: &mut T,
     address: &Pubkey,
@@ -79,10 +79,9 @@ async fn fetch_with_authority<T: Transport>(
     }
     let table = AddressLookupTable::deserialize(&account.data)
         .map_err(|e| ClientError::Transport(format!("lookup table {address}: {e}")))?;
-    Ok(Some((
-        AddressLookupTableAccount { key: *address, addresses: table.addresses.to_vec() },
-        table.meta.authority,
-    )))
+    // A deactivated table refuses extensions and is on its way to closing.
+    let extender = table.meta.authority.filter(|_| table.meta.deactivation_slot == u64::MAX);
+    Ok(Some((AddressLookupTableAccount { key: *address, addresses: table.addresses.to_vec() }, extender)))
 }
 
 pub async fn fetch<T: Transport>(
@@ -106,8 +105,8 @@ pub struct SyncReport {
 
 /// Brings the exchange's table up to date, signed by the admin: creates
 /// one and points the exchange at it when there is none (or the admin
-/// cannot extend the one set: it was created by a previous admin, or
-/// frozen), then appends the shared addresses it lacks. Run after every
+/// cannot extend the one set: it was created by a previous admin, frozen
+/// or deactivated), then appends the shared addresses it lacks. Run after every
 /// listing; running it again changes nothing.
 pub async fn sync<T: Transport>(transport: &mut T, admin: &Keypair) -> ClientResult<SyncReport> {
     let exchange = fetch_exchange(transport).await?;

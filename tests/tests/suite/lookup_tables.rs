@@ -3,7 +3,7 @@
 //! refuse to let withdraw with a legacy message, which withdraws once the
 //! client compiles against the table.
 
-use solana_address_lookup_table_interface::instruction::create_lookup_table;
+use solana_address_lookup_table_interface::instruction::{create_lookup_table, deactivate_lookup_table};
 use solana_instruction::{AccountMeta, Instruction};
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
@@ -126,4 +126,13 @@ async fn a_table_the_admin_cannot_extend_is_replaced_not_reused() {
     // Only the admin may sync.
     let stranger = env.wallet();
     assert!(lookup_table::sync(&mut env.rt, &stranger).await.is_err());
+
+    // The admin's own table, deactivated (it refuses extensions): replaced too.
+    env.send(&[deactivate_lookup_table(report.table, admin.pubkey())], &[&admin]).await.unwrap();
+    let replaced = lookup_table::sync(&mut env.rt, &admin).await.unwrap();
+    assert!(replaced.created);
+    assert_ne!(replaced.table, report.table);
+    assert_eq!(env.exchange_state().await.lookup_table, replaced.table);
+    // And the new one is complete: a second sync adds nothing.
+    assert_eq!(lookup_table::sync(&mut env.rt, &admin).await.unwrap().added, 0);
 }
