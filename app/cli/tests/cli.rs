@@ -429,9 +429,6 @@ fn sandbox_short_run_prints_a_conserved_report() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// The benchmark end to end on the shipped deploy file: a flash crash
-/// under this protocol's set and the Perpetual Protocol v1 set, the same
-/// path and population for both, the vaults balanced after each.
 #[test]
 fn the_keeper_reads_accounts_a_hundred_at_a_time() {
     let local = Local::new("keeper-bench");
@@ -455,6 +452,9 @@ fn the_keeper_reads_accounts_a_hundred_at_a_time() {
     assert_eq!(pass["transactions"], 0);
 }
 
+/// The benchmark end to end on the shipped deploy file: a flash crash
+/// under this protocol's set and the Perpetual Protocol v1 set, the same
+/// path and population for both, the vaults balanced after each.
 #[test]
 fn bench_runs_a_scenario_under_two_parameter_sets() {
     let dir = std::env::temp_dir().join(format!("vamm-cli-bench-{}", std::process::id()));

@@ -84,11 +84,20 @@ async fn fetch_with_authority<T: Transport>(
     Ok(Some((AddressLookupTableAccount { key: *address, addresses: table.addresses.to_vec() }, extender)))
 }
 
+/// The table at `address`, `None` when there is none or it is being
+/// deactivated (it would soon fail every transaction compiled against it).
 pub async fn fetch<T: Transport>(
     transport: &mut T,
     address: &Pubkey,
 ) -> ClientResult<Option<AddressLookupTableAccount>> {
-    Ok(fetch_with_authority(transport, address).await?.map(|(table, _)| table))
+    let Some(account) = transport.account(address).await? else { return Ok(None) };
+    if account.owner != ADDRESS_LOOKUP_TABLE_PROGRAM {
+        return Ok(None);
+    }
+    let table = AddressLookupTable::deserialize(&account.data)
+        .map_err(|e| ClientError::Transport(format!("lookup table {address}: {e}")))?;
+    Ok((table.meta.deactivation_slot == u64::MAX)
+        .then(|| AddressLookupTableAccount { key: *address, addresses: table.addresses.to_vec() }))
 }
 
 /// What [`sync`] did.

@@ -36,11 +36,20 @@ pub struct Patience {
     /// Consecutive failed status or block-height requests after which the
     /// outcome is reported as unknown (with the signature to look up).
     pub max_rpc_failures: u32,
+    /// Status checks after which the outcome is reported as unknown even
+    /// though the block height has not passed (a stalled finalization, a
+    /// node that lags): 240 checks of 500 ms are twice a blockhash's life.
+    pub max_polls: u32,
 }
 
 impl Default for Patience {
     fn default() -> Self {
-        Patience { poll: Duration::from_millis(500), rebroadcast_every: 4, max_rpc_failures: 60 }
+        Patience {
+            poll: Duration::from_millis(500),
+            rebroadcast_every: 4,
+            max_rpc_failures: 60,
+            max_polls: 240,
+        }
     }
 }
 
@@ -76,19 +85,26 @@ async fn land_counted<C: Cluster>(
 ) -> ClientResult<Signature> {
     let signature =
         *tx.signatures.first().ok_or_else(|| ClientError::Transport("unsigned transaction".into()))?;
-    // A preflight refusal means nothing was broadcast: report it as is.
-    cluster.send(tx, true).await?;
+    let unknown = |e: ClientError| ClientError::Unknown { signature, reason: e.to_string() };
+    match cluster.send(tx, true).await {
+        Ok(()) => {}
+        // The node simulated and refused it: nothing was broadcast.
+        Err(e @ (ClientError::Program { .. } | ClientError::Transaction(_))) => return Err(e),
+        // A timeout or a dropped connection: the node may have forwarded it.
+        Err(e) => return Err(unknown(e)),
+    }
     landing.sends = 1;
     let mut failures = 0u32;
     let mut unanswered = 0u32;
-    let unknown = |e: ClientError| {
-        ClientError::Transport(format!(
-            "the outcome of {signature} is unknown (look it up before resending): {e}"
-        ))
-    };
     loop {
         tokio::time::sleep(patience.poll).await;
         landing.polls += 1;
+        if landing.polls > patience.max_polls {
+            return Err(unknown(ClientError::Transport(format!(
+                "not confirmed after {} status checks",
+                patience.max_polls
+            ))));
+        }
         let checked = async {
             let status = cluster.status(&signature).await?;
             let height = match status {
@@ -191,7 +207,8 @@ mod tests {
         VersionedTransaction::try_new(VersionedMessage::Legacy(message), &[&payer]).unwrap()
     }
 
-    const QUICK: Patience = Patience { poll: Duration::ZERO, rebroadcast_every: 2, max_rpc_failures: 3 };
+    const QUICK: Patience =
+        Patience { poll: Duration::ZERO, rebroadcast_every: 2, max_rpc_failures: 3, max_polls: 1_000 };
 
     #[tokio::test]
     async fn a_confirmed_transaction_returns_its_signature_after_rebroadcasts() {
@@ -263,7 +280,25 @@ mod tests {
 
         let mut cluster = Scripted { visible_after_checks: Some(0), failing_checks: 3, ..Default::default() };
         let (outcome, _) = land(&mut cluster, &tx, 10, QUICK).await;
-        let ClientError::Transport(message) = outcome.unwrap_err() else { panic!("not a transport error") };
-        assert!(message.contains(&tx.signatures[0].to_string()), "{message}");
+        let ClientError::Unknown { signature, .. } = outcome.unwrap_err() else { panic!("not unknown") };
+        assert_eq!(signature, tx.signatures[0]);
+        assert!(!ClientError::Unknown { signature, reason: String::new() }.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn a_send_that_may_have_gone_out_is_unknown_not_failed_and_polling_is_bounded() {
+        let tx = transaction();
+        let mut cluster = Scripted {
+            refuse_preflight: Some(ClientError::Transport("connection reset".into())),
+            ..Default::default()
+        };
+        let (outcome, _) = land(&mut cluster, &tx, 10, QUICK).await;
+        assert!(matches!(outcome.unwrap_err(), ClientError::Unknown { .. }));
+        // A height that never passes the last valid one: unknown after the cap.
+        let mut cluster = Scripted::default();
+        let capped = Patience { max_polls: 5, ..QUICK };
+        let (outcome, landing) = land(&mut cluster, &tx, u64::MAX, capped).await;
+        assert!(matches!(outcome.unwrap_err(), ClientError::Unknown { .. }));
+        assert_eq!(landing.polls, 6);
     }
 }

@@ -33,6 +33,9 @@ pub enum ClientError {
     /// expired (judged at the requested commitment): it can no longer land,
     /// so resending it as a new transaction is safe.
     Expired { signature: Signature },
+    /// The transaction was (or may have been) sent, and whether it landed
+    /// is not known: look the signature up before sending it again.
+    Unknown { signature: Signature, reason: String },
     /// The cluster could not be reached or answered nonsense.
     Transport(String),
 }
@@ -94,6 +97,10 @@ impl std::fmt::Display for ClientError {
             ClientError::TooLarge { bytes, limit } => {
                 write!(f, "transaction of {bytes} bytes is over the {limit}-byte packet limit; not sent")
             }
+            ClientError::Unknown { signature, reason } => write!(
+                f,
+                "the outcome of {signature} is unknown (look it up before resending): {reason}"
+            ),
             ClientError::Expired { signature } => write!(
                 f,
                 "transaction {signature} was not confirmed before its blockhash expired; it can no longer land"

@@ -198,7 +198,10 @@ impl Cluster for &RpcTransport {
     }
 
     async fn status(&mut self, signature: &Signature) -> ClientResult<Option<Result<(), TransactionError>>> {
-        let statuses = self.client.get_signature_statuses(&[*signature]).await.map_err(rpc_error)?.value;
+        // With history: a transaction that landed before a long outage has
+        // left the node's recent status cache, and must not read as expired.
+        let statuses =
+            self.client.get_signature_statuses_with_history(&[*signature]).await.map_err(rpc_error)?.value;
         Ok(statuses
             .into_iter()
             .next()
@@ -310,7 +313,8 @@ mod tests {
     use solana_rpc_client_api::request::RpcRequest;
     use std::time::Duration;
 
-    const QUICK: Patience = Patience { poll: Duration::ZERO, rebroadcast_every: 2, max_rpc_failures: 3 };
+    const QUICK: Patience =
+        Patience { poll: Duration::ZERO, rebroadcast_every: 2, max_rpc_failures: 3, max_polls: 1_000 };
 
     /// Solana's mock sender: every request answers as a healthy cluster
     /// would (`mode` "succeeds"), except the `mocks`, each used once.
