@@ -10,6 +10,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vamm-target}"
 export RUST_LOG="${RUST_LOG:-error}"
 
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
+# libclang and g++ for the local validator the end-to-end tests start.
+./scripts/deps.sh
 
 echo "== formatting"
 cargo fmt --all -- --check

@@ -67,14 +67,22 @@ pub struct Chain {
     pub mint_authority: Keypair,
     pub mint: Pubkey,
     pub rng: Rng,
+    /// When what `govern` queues executes, unix seconds.
+    pub start_ts: i64,
 }
 
 impl Chain {
     /// The exchange initialised one timelock delay before `START_TS`, so
     /// that what `govern` queues executes at `START_TS`. Keys come from
     /// `rng`, in a fixed order.
-    pub async fn deploy(mut rng: Rng) -> Result<Chain, String> {
-        let mut rt = LocalRuntime::start(START_TS - timelock::DEFAULT_DELAY_SECS as i64).await;
+    pub async fn deploy(rng: Rng) -> Result<Chain, String> {
+        Chain::deploy_at(rng, START_TS).await
+    }
+
+    /// As `deploy`, with governance executing at `start_ts` (the local
+    /// validator deploys so that its listings execute just before now).
+    pub async fn deploy_at(mut rng: Rng, start_ts: i64) -> Result<Chain, String> {
+        let mut rt = LocalRuntime::start(start_ts - timelock::DEFAULT_DELAY_SECS as i64).await;
         let admin = keypair(&mut rng);
         rt.fund(&admin.pubkey(), 1_000_000_000_000);
         rt.set_upgrade_authority(Some(&admin.pubkey()));
@@ -83,7 +91,7 @@ impl Chain {
         rt.send(&[ix::initialize_exchange(&admin.pubkey(), &mint, admin.pubkey())], &[&admin])
             .await
             .map_err(err)?;
-        Ok(Chain { rt, admin, mint_authority, mint, rng })
+        Ok(Chain { rt, admin, mint_authority, mint, rng, start_ts })
     }
 
     /// A new oracle account address for `source`.
@@ -91,7 +99,7 @@ impl Chain {
         Oracle { address: keypair(&mut self.rng).pubkey(), source, feed_id }
     }
 
-    /// Queues `actions`, moves the clock to `START_TS`, publishes each
+    /// Queues `actions`, moves the clock to `start_ts`, publishes each
     /// oracle's price (listings read them) and executes them in order.
     pub async fn govern(
         &mut self,
@@ -102,7 +110,7 @@ impl Chain {
         for action in actions {
             proposals.push(governance::queue(&mut self.rt, &self.admin, action).await.map_err(err)?);
         }
-        self.rt.set_time(START_TS).await;
+        self.rt.set_time(self.start_ts).await;
         for (oracle, price) in prices {
             oracle.publish(&mut self.rt, *price);
         }

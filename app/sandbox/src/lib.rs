@@ -12,6 +12,7 @@ pub mod bench;
 pub mod chain;
 pub mod chart;
 pub mod keeper_bench;
+pub mod markets;
 pub mod prices;
 pub mod report;
 pub mod rng;

@@ -2,6 +2,7 @@
 
 use crate::agents::{Agent, Intent, Strategy, View};
 use crate::chain::{err, Chain, Oracle, Wallet, START_TS, USDC};
+use crate::markets::{listing, specs, MarketSpec};
 use crate::prices::{from_csv, random_walk, WalkParams};
 use crate::report::{History, MarketReport, Report};
 use crate::rng::Rng;
@@ -11,61 +12,13 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use std::collections::BTreeMap;
 use std::time::Instant;
-use vamm::instructions::{ClosePositionParams, CreateMarketParams, OpenPositionParams};
+use vamm::instructions::{ClosePositionParams, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
 use vamm::math::position::unrealised_pnl;
-use vamm::state::{GovernanceAction, OracleSource};
+use vamm::state::GovernanceAction;
 use vamm_client::keeper::{Keeper, KeeperConfig};
 use vamm_client::valuation::{fetch_exchange, fetch_markets, fetch_trader, trade_accounts, MarketSnapshot};
 use vamm_client::{ix, ClientError, Transport};
-
-const BASE: u64 = 1_000_000_000;
-
-struct MarketSpec {
-    name: &'static str,
-    /// `PRICE_PRECISION`.
-    price: u64,
-    /// Virtual depth, whole base units.
-    depth: u128,
-    walk: WalkParams,
-    primary: OracleSource,
-    secondary: Option<OracleSource>,
-}
-
-fn specs() -> [MarketSpec; 3] {
-    let walk = |volatility, jump_probability, jump_min, jump_max| WalkParams {
-        volatility,
-        jump_probability,
-        jump_min,
-        jump_max,
-    };
-    [
-        MarketSpec {
-            name: "SOL-PERP",
-            price: 150 * USDC,
-            depth: 40_000,
-            walk: walk(0.004, 0.01, 0.03, 0.08),
-            primary: OracleSource::Pyth,
-            secondary: Some(OracleSource::Switchboard),
-        },
-        MarketSpec {
-            name: "BTC-PERP",
-            price: 60_000 * USDC,
-            depth: 100,
-            walk: walk(0.003, 0.005, 0.02, 0.06),
-            primary: OracleSource::Pyth,
-            secondary: None,
-        },
-        MarketSpec {
-            name: "ETH-PERP",
-            price: 3_000 * USDC,
-            depth: 2_000,
-            walk: walk(0.0035, 0.008, 0.03, 0.07),
-            primary: OracleSource::Switchboard,
-            secondary: None,
-        },
-    ]
-}
 
 struct SimMarket {
     name: String,
@@ -184,59 +137,9 @@ impl World {
 
     /// The listing of market `index` at `price`, with new oracle accounts.
     fn listing(&mut self, index: u16, spec: &MarketSpec, price: u64) -> GovernanceAction {
-        let feed_id = |tag: u8| {
-            let mut feed_id = [tag; 32];
-            feed_id[0] = index as u8;
-            feed_id
-        };
-        let primary = self.chain.oracle(spec.primary, feed_id(0xA1));
-        let secondary = spec.secondary.map(|s| self.chain.oracle(s, feed_id(0xB2)));
+        let (action, primary, secondary) = listing(&mut self.chain, index, spec, price);
         self.markets.push(SimMarket { name: spec.name.to_string(), primary, secondary });
-        let mut name = [0u8; 16];
-        name[..spec.name.len()].copy_from_slice(spec.name.as_bytes());
-        let params = CreateMarketParams {
-            market_index: index,
-            name,
-            primary_source: spec.primary,
-            primary_feed_id: primary.feed_id,
-            secondary_source: spec.secondary,
-            secondary_feed_id: secondary.map_or([0; 32], |s| s.feed_id),
-            max_staleness_secs: 120,
-            max_confidence_bps: 100,
-            consensus_band_bps: 100,
-            sqrt_k: spec.depth * BASE as u128,
-            min_price: price / 5,
-            max_price: price * 5,
-            initial_ratio: 100_000,
-            maintenance_ratio: 50_000,
-            initial_imf_factor: 100,
-            maintenance_imf_factor: 50,
-            mark_oracle_band_bps: 1_000,
-            max_oracle_jump_bps: 3_000,
-            price_confirmation_secs: 60,
-            min_oracle_samples: 3,
-            initial_profit_weight_bps: 5_000,
-            max_slot_move_bps: 1_000,
-            max_open_interest: 50_000_000 * USDC,
-            max_position_notional: 10_000_000 * USDC,
-            taker_fee_bps: 10,
-            insurance_share_bps: 3_000,
-            pnl_pool_share_bps: 3_000,
-            fee_pool_share_bps: 2_000,
-            funding_period_secs: 3_600,
-            max_funding_rate_bps: 50,
-            liquidation_fee_bps: 100,
-            liquidator_share_bps: 5_000,
-            max_liquidation_fraction_bps: 5_000,
-            liquidation_buffer_ratio: 10_000,
-            repeg_gap_bps: 300,
-            repeg_delay_secs: 1_800,
-        };
-        GovernanceAction::ListMarket {
-            params,
-            primary_oracle: primary.address,
-            secondary_oracle: secondary.map(|s| s.address),
-        }
+        action
     }
 
     /// Writes `price` to the market's oracle account(s), as publishers do.

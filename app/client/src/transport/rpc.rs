@@ -23,12 +23,14 @@ use solana_rpc_client_api::config::{
     RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig,
     UiAccountEncoding, UiTransactionEncoding,
 };
+use solana_rpc_client_api::custom_error::JSON_RPC_SERVER_ERROR_TRANSACTION_HISTORY_NOT_AVAILABLE;
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_rpc_client_api::request::{RpcError as RpcRequestError, RpcResponseErrorData};
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The priority fee every transaction pays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -56,6 +58,9 @@ pub struct RpcTransport {
     tables: Vec<AddressLookupTableAccount>,
     priority_fee: PriorityFee,
     patience: Patience,
+    /// The node keeps no transaction history (it answered a status query
+    /// with history by -32011): status checks use its recent cache only.
+    no_history: AtomicBool,
 }
 
 impl RpcTransport {
@@ -67,6 +72,7 @@ impl RpcTransport {
             tables: Vec::new(),
             priority_fee: PriorityFee::None,
             patience: Patience::default(),
+            no_history: AtomicBool::new(false),
         }
     }
 
@@ -79,6 +85,7 @@ impl RpcTransport {
             tables: Vec::new(),
             priority_fee: PriorityFee::None,
             patience: Patience::default(),
+            no_history: AtomicBool::new(false),
         }
     }
 
@@ -164,6 +171,12 @@ pub fn unit_limit_for(simulated: u64) -> u32 {
     simulated.saturating_add(margin).min(u64::from(MAX_COMPUTE_UNITS)) as u32
 }
 
+/// The node's answer to a status query with history when it keeps none.
+fn is_history_unavailable(error: &RpcError) -> bool {
+    matches!(error.kind(), ErrorKind::RpcError(RpcRequestError::RpcResponseError { code, .. })
+        if *code == JSON_RPC_SERVER_ERROR_TRANSACTION_HISTORY_NOT_AVAILABLE)
+}
+
 fn rpc_error(error: RpcError) -> ClientError {
     if let ErrorKind::RpcError(RpcRequestError::RpcResponseError {
         data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
@@ -200,8 +213,20 @@ impl Cluster for &RpcTransport {
     async fn status(&mut self, signature: &Signature) -> ClientResult<Option<Result<(), TransactionError>>> {
         // With history: a transaction that landed before a long outage has
         // left the node's recent status cache, and must not read as expired.
-        let statuses =
-            self.client.get_signature_statuses_with_history(&[*signature]).await.map_err(rpc_error)?.value;
+        // A node without history refuses the query: its recent cache (the
+        // last 300 slots, longer than a blockhash lives) is what it has.
+        let mut statuses = None;
+        if !self.no_history.load(Ordering::Relaxed) {
+            match self.client.get_signature_statuses_with_history(&[*signature]).await {
+                Ok(answer) => statuses = Some(answer.value),
+                Err(e) if is_history_unavailable(&e) => self.no_history.store(true, Ordering::Relaxed),
+                Err(e) => return Err(rpc_error(e)),
+            }
+        }
+        let statuses = match statuses {
+            Some(statuses) => statuses,
+            None => self.client.get_signature_statuses(&[*signature]).await.map_err(rpc_error)?.value,
+        };
         Ok(statuses
             .into_iter()
             .next()
@@ -308,6 +333,22 @@ mod tests {
         assert_eq!(recent_fee_percentile(vec![40, 10, 30, 20], 75), 30);
         assert_eq!(recent_fee_percentile((1..=100).collect(), 75), 75);
         assert_eq!(recent_fee_percentile(vec![0, 0, 0, 5_000], 75), 0);
+    }
+
+    #[test]
+    fn a_node_without_history_is_told_apart_from_other_refusals() {
+        let refusal = |code| {
+            RpcError::from(ErrorKind::RpcError(RpcRequestError::RpcResponseError {
+                code,
+                message: "refused".into(),
+                data: RpcResponseErrorData::Empty,
+            }))
+        };
+        // What agave's RPC answers with history disabled (the test
+        // validator's default, and many public nodes').
+        assert!(is_history_unavailable(&refusal(-32011)));
+        assert!(!is_history_unavailable(&refusal(-32002)));
+        assert!(!is_history_unavailable(&RpcError::from(ErrorKind::Custom("timeout".into()))));
     }
 
     use solana_rpc_client_api::request::RpcRequest;

@@ -1,0 +1,189 @@
+//! End to end over JSON-RPC against a real validator (`vamm-localnet`):
+//! the `vamm` binary's trader and governance flows, an account
+//! subscription over WebSocket, `getProgramAccounts` with the client's
+//! filter, and the keeper settling funding and liquidating after a price
+//! move. One validator serves every step, in order.
+#![allow(deprecated)]
+
+use anchor_lang::{AccountDeserialize, Discriminator};
+use futures::StreamExt;
+use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
+use serde_json::Value;
+use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
+use solana_rpc_client_api::config::RpcAccountInfoConfig;
+use solana_signer::Signer;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+use vamm::state::TraderAccount;
+use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::valuation::fetch_trader;
+use vamm_client::{ix, lookup_table, Transport};
+use vamm_localnet::deploy::PENDING_UNSTAKE_COOLDOWN_SECS;
+use vamm_localnet::{Localnet, LocalnetConfig};
+
+struct Cli {
+    url: String,
+    dir: PathBuf,
+}
+
+impl Cli {
+    fn run(&self, keypair: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_vamm"))
+            .arg("--json")
+            .args(["--url", &self.url, "--keypair"])
+            .arg(keypair)
+            .args(args)
+            .env("RUST_LOG", "error")
+            .env_remove("VAMM_URL")
+            .env_remove("VAMM_KEYPAIR")
+            .env("VAMM_SOLANA_CONFIG", self.dir.join("no-solana-config.yml"))
+            .output()
+            .expect("run vamm")
+    }
+
+    fn ok(&self, keypair: &Path, args: &[&str]) -> Value {
+        let out = self.run(keypair, args);
+        assert!(out.status.success(), "vamm {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        // Every transaction's signature is printed on stderr.
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("vamm {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        })
+    }
+
+    fn fails(&self, keypair: &Path, args: &[&str]) -> String {
+        let out = self.run(keypair, args);
+        assert!(!out.status.success(), "vamm {args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+fn write_keypair(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_string(&keypair.to_bytes().to_vec()).unwrap()).unwrap();
+    path
+}
+
+/// The base (`BASE_PRECISION`) of `trader show`'s position in `market`.
+fn position_base(shown: &Value, market: &str) -> Option<i64> {
+    let positions = shown["positions"].as_array()?;
+    positions.iter().find(|p| p["market"] == market)?["base"].as_i64()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn trader_governance_and_keeper_flows_over_json_rpc() {
+    let config = LocalnetConfig { rpc_port: None, faucet_port: None, ..LocalnetConfig::default() };
+    let net = Localnet::start(config).await.expect("localnet starts");
+    let dir = std::env::temp_dir().join(format!("vamm-localnet-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cli = Cli { url: net.rpc_url(), dir: dir.clone() };
+    let d = &net.deployment;
+    let newcomer = write_keypair(&dir, "newcomer", &d.newcomer);
+    let admin = write_keypair(&dir, "admin", &d.admin);
+    let mut publisher = net.publisher();
+    publisher.publish().await.expect("prices published");
+
+    // Read-only commands need no keypair file that exists.
+    let exchange = cli.ok(&dir.join("missing.json"), &["gov", "show"]);
+    assert_eq!(exchange["admin"], d.admin.pubkey().to_string());
+    let names: Vec<&str> =
+        exchange["markets"].as_array().unwrap().iter().filter_map(|m| m["name"].as_str()).collect();
+    assert_eq!(names, ["SOL-PERP", "BTC-PERP", "ETH-PERP"]);
+    assert_eq!(exchange["insurance_balance"], 25_000_000_000u64);
+    // The lookup table was made over JSON-RPC at start and holds the
+    // exchange's six shared keys and each market with its oracles.
+    let mut keeper_rpc = net.transport(d.keeper.insecure_clone());
+    let table = lookup_table::load(&mut keeper_rpc).await.unwrap().expect("a lookup table");
+    let table_key = table.key.to_string();
+    assert_eq!(exchange["lookup_table"], table_key);
+    assert_eq!(table.addresses.len(), 6 + 3 + 2 + 2, "{:?}", table.addresses);
+    keeper_rpc.set_lookup_tables(vec![table]);
+    // The deploy step's table sync through the binary: nothing to add.
+    let synced = cli.ok(&admin, &["gov", "lookup-table"]);
+    assert_eq!((synced["created"].as_bool(), synced["added"].as_u64()), (Some(false), Some(0)), "{synced}");
+    assert_eq!(synced["lookup_table"], table_key);
+
+    // The trader flow, each transaction confirmed by the validator.
+    cli.ok(&newcomer, &["trader", "create-account"]);
+    cli.ok(&newcomer, &["trader", "deposit", "1000"]);
+    let err = cli.fails(&newcomer, &["trader", "withdraw", "5000"]);
+    assert!(err.contains("InsufficientFreeCollateral"), "{err}");
+    cli.ok(&newcomer, &["trader", "open", "--market", "0", "--side", "long", "--base", "2"]);
+    let shown = cli.ok(&newcomer, &["trader", "show"]);
+    assert_eq!(position_base(&shown, "SOL-PERP"), Some(2_000_000_000), "{shown}");
+    cli.ok(&newcomer, &["trader", "close", "--market", "0"]);
+    let shown = cli.ok(&newcomer, &["trader", "show"]);
+    assert_eq!(position_base(&shown, "SOL-PERP"), None, "{shown}");
+    cli.ok(&newcomer, &["trader", "withdraw", "500"]);
+    let shown = cli.ok(&newcomer, &["trader", "show"]);
+    let collateral = shown["summary"]["collateral"].as_u64().unwrap();
+    // 1,000 in, 500 out, two 0.1% fees on ~300 and the spread.
+    assert!(collateral > 498_000_000 && collateral < 500_000_000, "{shown}");
+
+    // Governance: the deploy left a change whose delay has passed; anyone
+    // may execute it, over JSON-RPC like everything else.
+    let waiting = cli.ok(&admin, &["gov", "queued"]);
+    let pending = d.pending_proposal;
+    let listed = waiting["proposals"].as_array().unwrap();
+    assert!(listed.iter().any(|p| p["id"] == pending && p["state"] == "executable"), "{waiting}");
+    cli.ok(&newcomer, &["gov", "execute", &pending.to_string()]);
+    let exchange = cli.ok(&admin, &["gov", "show"]);
+    assert_eq!(exchange["unstake_cooldown_secs"], PENDING_UNSTAKE_COOLDOWN_SECS);
+
+    // A new change waits out the timelock; the admin cancels it.
+    let queued = cli.ok(&admin, &["gov", "queue", "set-unstake-cooldown", "172800"]);
+    assert_eq!(queued["state"], "waiting");
+    let id = queued["id"].as_u64().unwrap().to_string();
+    let err = cli.fails(&admin, &["gov", "execute", &id]);
+    assert!(err.contains("TimelockNotElapsed"), "{err}");
+    cli.ok(&admin, &["gov", "cancel", &id]);
+    let err = cli.fails(&newcomer, &["gov", "queue", "set-unstake-cooldown", "172800"]);
+    assert!(err.contains("NotAdmin"), "{err}");
+
+    // WebSocket: a subscription to BTC's Pyth account delivers the next
+    // publication, decodable by Pyth's own SDK.
+    let pubsub = PubsubClient::new(net.websocket_url().as_str()).await.expect("websocket connects");
+    let btc_oracle = d.markets[1].oracles[0].address;
+    let subscription = RpcAccountInfoConfig {
+        encoding: Some(UiAccountEncoding::Base64),
+        commitment: Some(CommitmentConfig::confirmed()),
+        ..RpcAccountInfoConfig::default()
+    };
+    let (mut updates, unsubscribe) = pubsub.account_subscribe(&btc_oracle, Some(subscription)).await.unwrap();
+    let btc = publisher.prices()[1] + 1_234_567;
+    publisher.set_price(1, btc);
+    publisher.publish().await.unwrap();
+    let update = tokio::time::timeout(Duration::from_secs(30), updates.next()).await;
+    let update = update.expect("notified within 30 s").expect("a notification");
+    let account: solana_account::Account = update.value.decode().expect("base64 account");
+    let posted = PriceUpdateV2::try_deserialize(&mut account.data.as_slice()).expect("a PriceUpdateV2");
+    assert_eq!(posted.price_message.price, btc as i64 * 100, "6 decimals published as exponent -8");
+    drop(updates);
+    unsubscribe().await;
+
+    // getProgramAccounts with the trader-account filter sees both traders.
+    let traders = keeper_rpc.program_accounts(TraderAccount::DISCRIMINATOR).await.unwrap();
+    let owners: Vec<_> = traders.iter().map(|(address, _)| *address).collect();
+    let newcomer_account = ix::trader_pda(&d.newcomer.pubkey(), 0);
+    let keeper_account = ix::trader_pda(&d.keeper.pubkey(), 0);
+    assert!(owners.contains(&newcomer_account) && owners.contains(&keeper_account), "{owners:?}");
+    assert_eq!(traders.len(), 2);
+
+    // A 7.5x long, then SOL drops 9%: the keeper liquidates it and, the
+    // listing being more than a funding period old, settles funding.
+    cli.ok(&newcomer, &["trader", "open", "--market", "0", "--side", "long", "--base", "25"]);
+    let price = publisher.prices()[0];
+    publisher.set_price(0, price * 91 / 100);
+    publisher.publish().await.unwrap();
+    let mut keeper = Keeper::new(d.keeper.insecure_clone(), keeper_account, KeeperConfig::default());
+    let stats = keeper.tick(&mut keeper_rpc).await.expect("keeper pass");
+    assert!(stats.funding_settled >= 1, "{stats:?}");
+    assert!(stats.liquidations + stats.takeovers >= 1, "{stats:?}");
+    let victim = fetch_trader(&mut keeper_rpc, &newcomer_account).await.unwrap().expect("the account");
+    let base = victim.position(0).map_or(0, |p| p.base);
+    assert!(base < 25_000_000_000, "liquidated at least in part: {base}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
