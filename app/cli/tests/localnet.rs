@@ -2,7 +2,8 @@
 //! the `vamm` binary's trader and governance flows, an account
 //! subscription over WebSocket, `getProgramAccounts` with the client's
 //! filter, and the keeper settling funding and liquidating after a price
-//! move. One validator serves every step, in order.
+//! move, and an event read back from a confirmed transaction's logs. One
+//! validator serves every step, in order.
 #![allow(deprecated)]
 
 use anchor_lang::{AccountDeserialize, Discriminator};
@@ -13,15 +14,18 @@ use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
-use solana_rpc_client_api::config::RpcAccountInfoConfig;
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcTransactionLogsConfig, RpcTransactionLogsFilter,
+};
 use solana_signer::Signer;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
+use vamm::events::CollateralDeposited;
 use vamm::state::TraderAccount;
 use vamm_client::keeper::{Keeper, KeeperConfig};
 use vamm_client::valuation::fetch_trader;
-use vamm_client::{ix, lookup_table, Transport};
+use vamm_client::{events, ix, lookup_table, Transport};
 use vamm_localnet::deploy::PENDING_UNSTAKE_COOLDOWN_SECS;
 use vamm_localnet::{Localnet, LocalnetConfig};
 
@@ -108,7 +112,15 @@ async fn trader_governance_and_keeper_flows_over_json_rpc() {
 
     // The trader flow, each transaction confirmed by the validator.
     cli.ok(&newcomer, &["trader", "create-account"]);
-    cli.ok(&newcomer, &["trader", "deposit", "1000"]);
+    // Events: the program's logs, streamed over WebSocket at `confirmed`.
+    let pubsub = PubsubClient::new(net.websocket_url().as_str()).await.expect("websocket connects");
+    let mentions = RpcTransactionLogsFilter::Mentions(vec![vamm::ID.to_string()]);
+    let logs_config = RpcTransactionLogsConfig { commitment: Some(CommitmentConfig::confirmed()) };
+    let (mut program_logs, unsubscribe_logs) = pubsub.logs_subscribe(mentions, logs_config).await.unwrap();
+    let deposit = cli.run(&newcomer, &["trader", "deposit", "1000"]);
+    assert!(deposit.status.success(), "{}", String::from_utf8_lossy(&deposit.stderr));
+    let stderr = String::from_utf8_lossy(&deposit.stderr);
+    let signature = stderr.lines().find_map(|l| l.strip_prefix("signature ")).expect("a signature printed");
     let err = cli.fails(&newcomer, &["trader", "withdraw", "5000"]);
     assert!(err.contains("InsufficientFreeCollateral"), "{err}");
     cli.ok(&newcomer, &["trader", "open", "--market", "0", "--side", "long", "--base", "2"]);
@@ -122,6 +134,24 @@ async fn trader_governance_and_keeper_flows_over_json_rpc() {
     let collateral = shown["summary"]["collateral"].as_u64().unwrap();
     // 1,000 in, 500 out, two 0.1% fees on ~300 and the spread.
     assert!(collateral > 498_000_000 && collateral < 500_000_000, "{shown}");
+
+    // The deposit's event, read back from the confirmed transaction's logs
+    // (the program's emit!, as on mainnet: `Program data:` lines).
+    let deposited_logs = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(notification) = program_logs.next().await {
+            if notification.value.signature == signature {
+                return Some(notification.value.logs);
+            }
+        }
+        None
+    });
+    let logs = deposited_logs.await.expect("notified within 30 s").expect("the deposit's logs");
+    drop(program_logs);
+    unsubscribe_logs().await;
+    let deposited: Vec<CollateralDeposited> = events::events(&logs);
+    assert_eq!(deposited.len(), 1, "{logs:#?}");
+    assert_eq!(deposited[0].trader_account, ix::trader_pda(&d.newcomer.pubkey(), 0));
+    assert_eq!((deposited[0].amount, deposited[0].collateral_after), (1_000_000_000, 1_000_000_000));
 
     // Governance: the deploy left a change whose delay has passed; anyone
     // may execute it, over JSON-RPC like everything else.
@@ -145,7 +175,6 @@ async fn trader_governance_and_keeper_flows_over_json_rpc() {
 
     // WebSocket: a subscription to BTC's Pyth account delivers the next
     // publication, decodable by Pyth's own SDK.
-    let pubsub = PubsubClient::new(net.websocket_url().as_str()).await.expect("websocket connects");
     let btc_oracle = d.markets[1].oracles[0].address;
     let subscription = RpcAccountInfoConfig {
         encoding: Some(UiAccountEncoding::Base64),

@@ -9,12 +9,14 @@
 //! - [`transport`]: one interface, two implementations: JSON-RPC for real
 //!   clusters and an in-process runtime for the sandbox and tests.
 //! - [`keeper`]: the keeper service, written once against the transport.
+//! - [`events`]: the program's events, read back from a transaction's logs.
 // solana-program-test 3.1 marks its API deprecated ahead of 4.x; 3.1 is the
 // line whose syscall stubs run Anchor CPIs natively.
 #![allow(deprecated)]
 
 pub mod decode;
 pub mod errors;
+pub mod events;
 pub mod governance;
 pub mod ix;
 pub mod keeper;

@@ -16,6 +16,7 @@
 
 pub mod builtins;
 pub mod deploy;
+pub mod logs;
 pub mod publisher;
 
 use deploy::Deployment;
@@ -70,6 +71,7 @@ impl Localnet {
         // as on an exchange that has been running.
         let deployment = deploy::deploy(config.seed, now - LISTED_SECS_AGO).await?;
         builtins::set_publisher(deployment.publisher.pubkey())?;
+        logs::install();
 
         let faucet_port = match config.faucet_port {
             Some(port) => port,

@@ -7,6 +7,22 @@
 
 use anchor_lang::prelude::*;
 
+/// Anchor's `emit!` (the `sol_log_data` syscall on SBF: `Program data:` in
+/// the transaction's logs). Compiled natively, Anchor's own `emit!` drops
+/// the event; this hands it to the syscall stubs instead, so that a runtime
+/// hosting the native program (the local validator, app/localnet) writes
+/// it into the transaction's logs as the syscall would.
+macro_rules! emit_event {
+    ($event:expr) => {{
+        #[cfg(target_os = "solana")]
+        anchor_lang::emit!($event);
+        #[cfg(not(target_os = "solana"))]
+        anchor_lang::compat::solana_sysvar::program_stubs::sol_log_data(&[&anchor_lang::Event::data(
+            &$event,
+        )]);
+    }};
+}
+
 pub mod constants;
 pub mod controller;
 pub mod error;

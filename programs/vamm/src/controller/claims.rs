@@ -68,7 +68,7 @@ pub fn release_final_surplus(market: &mut Market) -> Result<u64> {
     let surplus = market.pools.pnl_pool;
     market.pools.pnl_pool = 0;
     market.pools.treasury = market.pools.treasury.safe_add(surplus)?;
-    emit!(FinalSurplusReleased { market_index: market.market_index, amount: surplus });
+    emit_event!(FinalSurplusReleased { market_index: market.market_index, amount: surplus });
     Ok(surplus)
 }
 

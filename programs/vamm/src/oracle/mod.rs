@@ -84,7 +84,7 @@ pub fn read_and_record(
                 let held_secs = clock.unix_ts.saturating_sub(guard.hold_since_ts);
                 guard.holds_reverted = guard.holds_reverted.saturating_add(1);
                 end_hold(guard);
-                emit!(OraclePriceHoldEnded {
+                emit_event!(OraclePriceHoldEnded {
                     market_index,
                     confirmed: false,
                     price: price.price,
@@ -168,7 +168,7 @@ fn record_hold(market: &mut Market, hold: &Hold, started: bool, price: &MarketPr
     guard.hold_sequence = hold.sequence;
     guard.hold_price = hold.price;
     if started {
-        emit!(OraclePriceHeld {
+        emit_event!(OraclePriceHeld {
             market_index,
             price: price.price,
             reference,
@@ -187,7 +187,14 @@ fn confirm_level(market: &mut Market, level: u64, held_secs: i64, price: u64, cl
     end_hold(guard);
     market.funding.oracle_twap = level;
     market.funding.oracle_twap_ts = clock.unix_ts;
-    emit!(OraclePriceHoldEnded { market_index, confirmed: true, price, level, held_secs, ts: clock.unix_ts });
+    emit_event!(OraclePriceHoldEnded {
+        market_index,
+        confirmed: true,
+        price,
+        level,
+        held_secs,
+        ts: clock.unix_ts
+    });
 }
 
 fn guard_input(market: &Market, price: &MarketPrice, clock: OracleClock) -> GuardInput {

@@ -23,6 +23,6 @@ pub fn handle_accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
     let previous = exchange.admin;
     exchange.admin = signer;
     exchange.pending_admin = Pubkey::default();
-    emit!(AdminAccepted { previous, admin: signer });
+    emit_event!(AdminAccepted { previous, admin: signer });
     Ok(())
 }

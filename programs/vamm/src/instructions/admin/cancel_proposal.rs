@@ -33,6 +33,6 @@ pub fn handle_cancel_proposal(ctx: Context<CancelProposal>) -> Result<()> {
     proposal.status = ProposalStatus::Cancelled;
     proposal.closed_by = signer;
     proposal.closed_ts = now;
-    emit!(ProposalCancelled { id: proposal.id, action: proposal.action.clone(), by: signer, ts: now });
+    emit_event!(ProposalCancelled { id: proposal.id, action: proposal.action.clone(), by: signer, ts: now });
     Ok(())
 }

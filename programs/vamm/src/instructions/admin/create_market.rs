@@ -127,7 +127,7 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     proposal.status = ProposalStatus::Executed;
     proposal.closed_by = ctx.accounts.payer.key();
     proposal.closed_ts = now;
-    emit!(ProposalExecuted {
+    emit_event!(ProposalExecuted {
         id: proposal.id,
         action: queued,
         previous: None,
@@ -197,7 +197,7 @@ pub fn handle_create_market(ctx: Context<CreateMarket>, params: CreateMarketPara
     market.repeg_rule.delay_secs = params.repeg_delay_secs;
     exchange.market_count = exchange.market_count.safe_add(1)?;
 
-    emit!(MarketCreated {
+    emit_event!(MarketCreated {
         market_index: params.market_index,
         market: ctx.accounts.market.key(),
         name: params.name,

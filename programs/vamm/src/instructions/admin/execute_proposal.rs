@@ -52,7 +52,7 @@ pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
         GovernanceAction::UpdateMarketParams { market_index, update } => {
             let market = market.as_deref_mut().ok_or_else(|| error!(VammError::ProposalMismatch))?;
             let replaced = apply_market_update(market, update)?;
-            emit!(MarketParamsUpdated {
+            emit_event!(MarketParamsUpdated {
                 market_index: *market_index,
                 update: update.clone(),
                 previous: replaced,
@@ -73,7 +73,7 @@ pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
             let market = market.as_deref_mut().ok_or_else(|| error!(VammError::ProposalMismatch))?;
             let old_sqrt_k = market.amm.sqrt_k.get();
             let change = change_depth(market, *sqrt_k, *max_cost, now)?;
-            emit!(MarketDepthChanged {
+            emit_event!(MarketDepthChanged {
                 market_index: *market_index,
                 old_sqrt_k,
                 new_sqrt_k: *sqrt_k,
@@ -102,6 +102,6 @@ pub fn handle_execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
     proposal.status = ProposalStatus::Executed;
     proposal.closed_by = executor;
     proposal.closed_ts = now;
-    emit!(ProposalExecuted { id: proposal.id, action, previous, executor, ts: now });
+    emit_event!(ProposalExecuted { id: proposal.id, action, previous, executor, ts: now });
     Ok(())
 }

@@ -69,7 +69,7 @@ pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, guardian: Pu
     exchange.insurance_vault_bump = ctx.bumps.insurance_vault;
     exchange.insurance.unstake_cooldown_secs = insurance::DEFAULT_UNSTAKE_COOLDOWN_SECS;
     exchange.timelock_delay_secs = timelock::DEFAULT_DELAY_SECS;
-    emit!(ExchangeInitialized {
+    emit_event!(ExchangeInitialized {
         admin: exchange.admin,
         guardian,
         collateral_mint: exchange.collateral_mint,

@@ -21,9 +21,9 @@ pub fn handle_propose_admin(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Re
     exchange.pending_admin = new_admin;
     if new_admin == Pubkey::default() {
         require_keys_neq!(previous, Pubkey::default(), VammError::NotPendingAdmin);
-        emit!(AdminTransferCancelled { admin: exchange.admin, cancelled: previous });
+        emit_event!(AdminTransferCancelled { admin: exchange.admin, cancelled: previous });
     } else {
-        emit!(AdminProposed { admin: exchange.admin, proposed: new_admin, replaced: previous });
+        emit_event!(AdminProposed { admin: exchange.admin, proposed: new_admin, replaced: previous });
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn handle_queue_proposal(ctx: Context<QueueProposal>, action: GovernanceActi
         bump: ctx.bumps.proposal,
         action: action.clone(),
     });
-    emit!(ProposalQueued {
+    emit_event!(ProposalQueued {
         id,
         proposal: proposal.key(),
         action,

@@ -57,7 +57,7 @@ pub fn handle_repeg(ctx: Context<Repeg>) -> Result<()> {
     };
     let old_peg = market.amm.peg;
     let change = repeg_to(&mut market, oracle.price, budget, clock.unix_ts)?;
-    emit!(MarketRepegged {
+    emit_event!(MarketRepegged {
         market_index: market.market_index,
         old_peg,
         new_peg: market.amm.peg,

@@ -17,6 +17,6 @@ pub fn handle_set_guardian(ctx: Context<SetGuardian>, guardian: Pubkey) -> Resul
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     let previous = exchange.guardian;
     exchange.guardian = guardian;
-    emit!(GuardianSet { previous, guardian });
+    emit_event!(GuardianSet { previous, guardian });
     Ok(())
 }

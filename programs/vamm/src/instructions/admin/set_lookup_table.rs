@@ -31,6 +31,6 @@ pub fn handle_set_lookup_table(ctx: Context<SetLookupTable>, lookup_table: Pubke
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     let previous = exchange.lookup_table;
     exchange.lookup_table = lookup_table;
-    emit!(LookupTableSet { previous, lookup_table });
+    emit_event!(LookupTableSet { previous, lookup_table });
     Ok(())
 }

@@ -33,6 +33,6 @@ pub fn handle_set_market_status(ctx: Context<SetMarketStatus>, status: MarketSta
         require!(status == MarketStatus::Paused, VammError::GuardianMayOnlyPause);
     }
     market.status = status as u8;
-    emit!(MarketStatusChanged { market_index: market.market_index, from, to: status, by: signer });
+    emit_event!(MarketStatusChanged { market_index: market.market_index, from, to: status, by: signer });
     Ok(())
 }

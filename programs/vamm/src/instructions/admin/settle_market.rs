@@ -44,7 +44,7 @@ pub fn handle_settle_market(ctx: Context<SettleMarket>) -> Result<()> {
     market.pools.pnl_pool = market.pools.pnl_pool.safe_add(moved)?;
     // A market with nothing open is final at once.
     release_final_surplus(&mut market)?;
-    emit!(MarketSettled {
+    emit_event!(MarketSettled {
         market_index: market.market_index,
         settlement_price: price.price,
         fee_pool_moved: moved,

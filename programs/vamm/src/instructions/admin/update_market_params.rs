@@ -63,7 +63,7 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarket>, update: MarketPar
         return err!(VammError::RequiresTimelock);
     }
     let previous = apply_market_update(&mut market, &update)?;
-    emit!(MarketParamsUpdated {
+    emit_event!(MarketParamsUpdated {
         market_index: market.market_index,
         update,
         previous,

@@ -31,6 +31,6 @@ pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Resu
     stake.unstake_request_ts = now;
     stake.unstake_available_ts = available_ts;
     stake.unstake_expires_ts = available_ts.safe_add(UNSTAKE_WINDOW_SECS as i64)?;
-    emit!(UnstakeRequested { owner: stake.owner, shares, available_ts });
+    emit_event!(UnstakeRequested { owner: stake.owner, shares, available_ts });
     Ok(())
 }

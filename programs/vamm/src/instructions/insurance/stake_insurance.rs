@@ -65,7 +65,7 @@ pub fn handle_stake_insurance<'info>(ctx: Context<'info, StakeInsurance<'info>>,
         amount,
         accounts.collateral_mint.decimals,
     )?;
-    emit!(InsuranceStaked {
+    emit_event!(InsuranceStaked {
         owner: stake.owner,
         amount,
         shares,

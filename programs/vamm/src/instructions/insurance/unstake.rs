@@ -85,6 +85,6 @@ pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> 
             accounts.collateral_mint.decimals,
         )?;
     }
-    emit!(event);
+    emit_event!(event);
     Ok(())
 }

@@ -89,7 +89,7 @@ pub fn handle_liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, params: Li
         params.max_base,
         params.riskiest_first,
     )?;
-    emit!(Liquidated {
+    emit_event!(Liquidated {
         market_index: market.market_index,
         liquidatee: accounts.liquidatee.key(),
         liquidator: accounts.liquidator_account.key(),

@@ -73,7 +73,7 @@ pub fn handle_resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'i
             accounts.collateral_mint.decimals,
         )?;
     }
-    emit!(BankruptcyResolved {
+    emit_event!(BankruptcyResolved {
         market_index,
         trader_account: accounts.trader_account.key(),
         deficit: outcome.deficit,

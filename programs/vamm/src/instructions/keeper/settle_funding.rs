@@ -35,7 +35,7 @@ pub fn handle_settle_funding(ctx: Context<SettleFunding>) -> Result<()> {
     )?;
     let settled = settle_market_funding(&mut market, now, price.price)?;
     let o = settled.outcome;
-    emit!(FundingSettled {
+    emit_event!(FundingSettled {
         market_index: market.market_index,
         mark_twap: settled.mark_twap,
         oracle_twap: settled.oracle_twap,

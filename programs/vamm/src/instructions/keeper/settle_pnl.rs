@@ -26,7 +26,7 @@ pub fn handle_settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
     let payout = settle_claim(&mut market, &mut trader)?;
     require!(payout.paid > 0 || payout.written_off > 0, VammError::PnlPoolEmpty);
     release_final_surplus(&mut market)?;
-    emit!(PnlSettled {
+    emit_event!(PnlSettled {
         market_index: market.market_index,
         trader_account: ctx.accounts.trader_account.key(),
         paid: payout.paid,

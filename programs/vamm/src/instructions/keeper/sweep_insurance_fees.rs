@@ -54,6 +54,6 @@ pub fn handle_sweep_insurance_fees(ctx: Context<SweepInsuranceFees>) -> Result<(
         amount,
         accounts.collateral_mint.decimals,
     )?;
-    emit!(InsuranceFeesSwept { market_index, amount, insurance_balance_after: balance_after });
+    emit_event!(InsuranceFeesSwept { market_index, amount, insurance_balance_after: balance_after });
     Ok(())
 }

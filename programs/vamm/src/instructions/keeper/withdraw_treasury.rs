@@ -50,6 +50,6 @@ pub fn handle_withdraw_treasury(ctx: Context<WithdrawTreasury>) -> Result<()> {
         amount,
         accounts.collateral_mint.decimals,
     )?;
-    emit!(TreasuryWithdrawn { market_index, treasury: accounts.treasury.key(), amount });
+    emit_event!(TreasuryWithdrawn { market_index, treasury: accounts.treasury.key(), amount });
     Ok(())
 }

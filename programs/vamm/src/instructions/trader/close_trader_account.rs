@@ -15,7 +15,7 @@ pub struct CloseTraderAccount<'info> {
 
 pub fn handle_close_trader_account(ctx: Context<CloseTraderAccount>) -> Result<()> {
     require!(ctx.accounts.trader_account.load()?.is_empty(), VammError::TraderAccountNotEmpty);
-    emit!(TraderAccountClosed {
+    emit_event!(TraderAccountClosed {
         trader_account: ctx.accounts.trader_account.key(),
         owner: ctx.accounts.owner.key(),
         ts: Clock::get()?.unix_timestamp,

@@ -40,7 +40,7 @@ pub fn handle_create_trader_account(
     trader.created_ts = now;
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     exchange.trader_account_count = exchange.trader_account_count.safe_add(1)?;
-    emit!(TraderAccountCreated {
+    emit_event!(TraderAccountCreated {
         trader_account: ctx.accounts.trader_account.key(),
         owner: trader.owner,
         sub_account_id,

@@ -52,7 +52,7 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut trader = accounts.trader_account.load_mut()?;
     trader.collateral = trader.collateral.safe_add(amount)?;
     trader.total_deposited = trader.total_deposited.safe_add(amount)?;
-    emit!(CollateralDeposited {
+    emit_event!(CollateralDeposited {
         trader_account: accounts.trader_account.key(),
         depositor: accounts.authority.key(),
         amount,

@@ -14,6 +14,6 @@ pub struct SetDelegate<'info> {
 
 pub fn handle_set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey) -> Result<()> {
     ctx.accounts.trader_account.load_mut()?.delegate = delegate;
-    emit!(DelegateSet { trader_account: ctx.accounts.trader_account.key(), delegate });
+    emit_event!(DelegateSet { trader_account: ctx.accounts.trader_account.key(), delegate });
     Ok(())
 }

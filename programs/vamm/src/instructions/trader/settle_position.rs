@@ -23,7 +23,7 @@ pub fn handle_settle_position(ctx: Context<SettlePosition>) -> Result<()> {
     require!(market.settlement_price > 0, VammError::MarketNotSettled);
     let settled = close_at_settlement(&mut market, &mut trader)?;
     release_final_surplus(&mut market)?;
-    emit!(PositionSettled {
+    emit_event!(PositionSettled {
         market_index: market.market_index,
         trader_account: ctx.accounts.trader_account.key(),
         base: settled.base,

@@ -58,7 +58,7 @@ pub fn run_trade<'info>(ctx: Context<'info, Trade<'info>>, request: TradeRequest
     )?;
 
     let outcome = execute_trade(&mut market, &mut trader, &request, &prices, now, clock.slot)?;
-    emit!(TradeExecuted {
+    emit_event!(TradeExecuted {
         trader_account: accounts.trader_account.key(),
         market_index: market.market_index,
         direction: request.direction,

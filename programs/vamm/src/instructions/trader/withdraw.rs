@@ -65,7 +65,7 @@ pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64)
         amount,
         accounts.collateral_mint.decimals,
     )?;
-    emit!(CollateralWithdrawn {
+    emit_event!(CollateralWithdrawn {
         trader_account: accounts.trader_account.key(),
         amount,
         collateral_after: accounts.trader_account.load()?.collateral,
