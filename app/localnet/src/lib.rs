@@ -30,6 +30,9 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vamm_client::{lookup_table, RpcTransport, Transport};
 
+/// How long the start waits for the validator to pass the deploy's slot.
+const SLOT_WAIT_LIMIT_MS: u64 = 60_000;
+
 /// How long before the validator's start the markets were listed.
 pub const LISTED_SECS_AGO: i64 = 3_660;
 
@@ -79,8 +82,8 @@ impl Localnet {
         };
         let faucet = SocketAddr::from((Ipv4Addr::LOCALHOST, faucet_port));
         let mut genesis = TestValidatorGenesis::default();
-        // Transaction history, as `solana-test-validator` keeps it:
-        // getTransaction and status queries with history answer.
+        // Transaction history, as `solana-test-validator` keeps it: status
+        // queries with history, getBlock and getSignaturesForAddress answer.
         genesis.rpc_config(JsonRpcConfig {
             enable_rpc_transaction_history: true,
             faucet_addr: Some(faucet),
@@ -119,12 +122,17 @@ impl Localnet {
         let mut admin = net.transport(net.deployment.admin.insecure_clone());
         // A Switchboard result names its slot, and a market refuses one
         // older than the last it used (recorded at the deploy's slot).
+        let mut waited = 0;
         loop {
             let slot = admin.clock().await.map_err(|e| format!("reading the clock: {e}"))?.slot;
             if slot > net.deployment.slot {
                 break;
             }
+            if waited >= SLOT_WAIT_LIMIT_MS {
+                return Err(format!("the validator stayed at slot {slot} for {} s", waited / 1_000));
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
+            waited += 200;
         }
         lookup_table::sync(&mut admin, &net.deployment.admin)
             .await
