@@ -1,6 +1,8 @@
 //! End-to-end tests that run the `vamm` binary against the in-process
 //! runtime (`--url local:FILE`, a local cluster saved between runs).
 
+mod common;
+
 use serde_json::Value;
 use solana_signer::Signer;
 use std::path::{Path, PathBuf};
@@ -39,17 +41,8 @@ impl Local {
         Local { state: dir.join("cluster.json"), dir, keypair }
     }
 
-    /// `vamm --json`, quiet, and blind to any Solana CLI config or
-    /// VAMM_URL / VAMM_KEYPAIR of the machine running the tests.
     fn vamm(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_vamm"));
-        command
-            .arg("--json")
-            .env("RUST_LOG", "error")
-            .env_remove("VAMM_URL")
-            .env_remove("VAMM_KEYPAIR")
-            .env("VAMM_SOLANA_CONFIG", self.dir.join("no-solana-config.yml"));
-        command
+        common::vamm(&self.dir)
     }
 
     fn run(&self, args: &[&str]) -> Output {

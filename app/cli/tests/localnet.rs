@@ -6,6 +6,8 @@
 //! validator serves every step, in order.
 #![allow(deprecated)]
 
+mod common;
+
 use anchor_lang::{AccountDeserialize, Discriminator};
 use futures::StreamExt;
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
@@ -19,7 +21,7 @@ use solana_rpc_client_api::config::{
 };
 use solana_signer::Signer;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 use vamm::events::CollateralDeposited;
 use vamm::state::TraderAccount;
@@ -36,15 +38,10 @@ struct Cli {
 
 impl Cli {
     fn run(&self, keypair: &Path, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_vamm"))
-            .arg("--json")
+        common::vamm(&self.dir)
             .args(["--url", &self.url, "--keypair"])
             .arg(keypair)
             .args(args)
-            .env("RUST_LOG", "error")
-            .env_remove("VAMM_URL")
-            .env_remove("VAMM_KEYPAIR")
-            .env("VAMM_SOLANA_CONFIG", self.dir.join("no-solana-config.yml"))
             .output()
             .expect("run vamm")
     }

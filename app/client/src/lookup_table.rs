@@ -67,21 +67,33 @@ pub async fn use_exchange_table<T: Transport>(transport: &mut T) -> ClientResult
     Ok(held)
 }
 
-/// The table at `address` with the key that may still extend it (`None`
-/// once frozen or deactivated), or `None` if there is no table there.
-async fn fetch_with_authority<T: Transport>(
+/// The table at `address`, its authority, and whether it is still active
+/// (not being deactivated); `None` if there is no table there.
+async fn read<T: Transport>(
     transport: &mut T,
     address: &Pubkey,
-) -> ClientResult<Option<(AddressLookupTableAccount, Option<Pubkey>)>> {
+) -> ClientResult<Option<(AddressLookupTableAccount, Option<Pubkey>, bool)>> {
     let Some(account) = transport.account(address).await? else { return Ok(None) };
     if account.owner != ADDRESS_LOOKUP_TABLE_PROGRAM {
         return Ok(None);
     }
     let table = AddressLookupTable::deserialize(&account.data)
         .map_err(|e| ClientError::Transport(format!("lookup table {address}: {e}")))?;
+    let active = table.meta.deactivation_slot == u64::MAX;
+    let addresses = AddressLookupTableAccount { key: *address, addresses: table.addresses.to_vec() };
+    Ok(Some((addresses, table.meta.authority, active)))
+}
+
+/// The table at `address` with the key that may still extend it (`None`
+/// once frozen or deactivated), or `None` if there is no table there.
+async fn fetch_with_authority<T: Transport>(
+    transport: &mut T,
+    address: &Pubkey,
+) -> ClientResult<Option<(AddressLookupTableAccount, Option<Pubkey>)>> {
     // A deactivated table refuses extensions and is on its way to closing.
-    let extender = table.meta.authority.filter(|_| table.meta.deactivation_slot == u64::MAX);
-    Ok(Some((AddressLookupTableAccount { key: *address, addresses: table.addresses.to_vec() }, extender)))
+    Ok(read(transport, address)
+        .await?
+        .map(|(table, authority, active)| (table, authority.filter(|_| active))))
 }
 
 /// The table at `address`, `None` when there is none or it is being
@@ -90,14 +102,7 @@ pub async fn fetch<T: Transport>(
     transport: &mut T,
     address: &Pubkey,
 ) -> ClientResult<Option<AddressLookupTableAccount>> {
-    let Some(account) = transport.account(address).await? else { return Ok(None) };
-    if account.owner != ADDRESS_LOOKUP_TABLE_PROGRAM {
-        return Ok(None);
-    }
-    let table = AddressLookupTable::deserialize(&account.data)
-        .map_err(|e| ClientError::Transport(format!("lookup table {address}: {e}")))?;
-    Ok((table.meta.deactivation_slot == u64::MAX)
-        .then(|| AddressLookupTableAccount { key: *address, addresses: table.addresses.to_vec() }))
+    Ok(read(transport, address).await?.and_then(|(table, _, active)| active.then_some(table)))
 }
 
 /// What [`sync`] did.

@@ -11,7 +11,7 @@
 //! lookup table is left out and made over JSON-RPC (its addresses activate
 //! by the slots of the chain that holds it).
 
-use solana_account::{AccountSharedData, ReadableAccount};
+use solana_account::AccountSharedData;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
@@ -141,30 +141,13 @@ fn genesis_accounts(state: &LocalState) -> Result<Vec<(Pubkey, AccountSharedData
     ];
     let mut accounts = Vec::new();
     for saved in &state.accounts {
-        let address: Pubkey = saved.address.parse().map_err(|_| format!("bad address {}", saved.address))?;
-        let owner: Pubkey = saved.owner.parse().map_err(|_| format!("bad owner {}", saved.owner))?;
-        let keep = !saved.executable && (kept_owners.contains(&owner) || address == program_data);
-        if !keep {
-            continue;
-        }
-        let data = (0..saved.data_hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&saved.data_hex[i..i + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .map_err(|_| format!("bad data of {address}"))?;
-        let account = solana_account::Account {
-            lamports: saved.lamports,
-            data,
-            owner,
-            executable: false,
-            rent_epoch: 0,
-        };
-        let account = AccountSharedData::from(account);
+        let (address, account) = saved.parse().map_err(err)?;
+        let keep = !account.executable && (kept_owners.contains(&account.owner) || address == program_data);
         // A system account with data (none today) would be a leftover.
-        if owner == solana_system_interface::program::ID && !account.data().is_empty() {
-            continue;
+        let leftover = account.owner == solana_system_interface::program::ID && !account.data.is_empty();
+        if keep && !leftover {
+            accounts.push((address, AccountSharedData::from(account)));
         }
-        accounts.push((address, account));
     }
     Ok(accounts)
 }

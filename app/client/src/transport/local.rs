@@ -153,18 +153,8 @@ impl LocalRuntime {
             runtime.set_time(state.unix_timestamp).await;
         }
         for saved in &state.accounts {
-            let parse = |text: &str| {
-                text.parse::<Pubkey>().map_err(|_| ClientError::Transport(format!("bad address {text}")))
-            };
-            let account = Account {
-                lamports: saved.lamports,
-                data: from_hex(&saved.data_hex)
-                    .ok_or_else(|| ClientError::Transport("bad account data".into()))?,
-                owner: parse(&saved.owner)?,
-                executable: saved.executable,
-                rent_epoch: 0,
-            };
-            runtime.write_account(&parse(&saved.address)?, account);
+            let (address, account) = saved.parse()?;
+            runtime.write_account(&address, account);
         }
         Ok(runtime)
     }
@@ -306,6 +296,24 @@ pub struct SavedAccount {
     pub owner: String,
     pub executable: bool,
     pub data_hex: String,
+}
+
+impl SavedAccount {
+    /// The account's address and contents.
+    pub fn parse(&self) -> ClientResult<(Pubkey, Account)> {
+        let parse = |text: &str| {
+            text.parse::<Pubkey>().map_err(|_| ClientError::Transport(format!("bad address {text}")))
+        };
+        let account = Account {
+            lamports: self.lamports,
+            data: from_hex(&self.data_hex)
+                .ok_or_else(|| ClientError::Transport("bad account data".into()))?,
+            owner: parse(&self.owner)?,
+            executable: self.executable,
+            rent_epoch: 0,
+        };
+        Ok((parse(&self.address)?, account))
+    }
 }
 
 fn to_hex(bytes: &[u8]) -> String {

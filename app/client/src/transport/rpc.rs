@@ -65,15 +65,7 @@ pub struct RpcTransport {
 
 impl RpcTransport {
     pub fn new(url: &str, payer: Keypair, commitment: CommitmentConfig) -> Self {
-        RpcTransport {
-            client: RpcClient::new_with_commitment(url.to_string(), commitment),
-            payer,
-            commitment,
-            tables: Vec::new(),
-            priority_fee: PriorityFee::None,
-            patience: Patience::default(),
-            no_history: AtomicBool::new(false),
-        }
+        Self::with_client(RpcClient::new_with_commitment(url.to_string(), commitment), payer, commitment)
     }
 
     /// A transport over a given client (tests use Solana's mock sender).
