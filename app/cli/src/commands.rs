@@ -1,6 +1,5 @@
 //! Command implementations, written once against `Transport`.
 
-use crate::gov::{feed_id, source};
 use crate::signatures::Printing;
 use crate::units::{format_decimal, parse_decimal, usdc};
 use crate::{
@@ -17,6 +16,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use vamm::instructions::{ClosePositionParams, OpenPositionParams};
 use vamm::math::amm::{Direction, TradeSize};
+use vamm_client::deploy::{feed_id, source};
 use vamm_client::keeper::{Keeper, KeeperConfig, TakeoverConfig};
 use vamm_client::oracle_accounts::price_account;
 use vamm_client::preview::{liquidation_price, preview_trade};
@@ -357,11 +357,11 @@ async fn sandbox(args: SandboxArgs, json: bool) -> Result<(), String> {
 async fn keeper_bench(accounts: &[usize], config: &std::path::Path, json: bool) -> Result<(), String> {
     let text =
         std::fs::read_to_string(config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
-    let deploy: crate::gov::DeployFile =
+    let deploy: vamm_client::deploy::DeployFile =
         toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
     let mut listings = Vec::new();
     for (index, market) in deploy.markets.iter().enumerate() {
-        let (params, _, _) = crate::gov::market_params(market, index as u16)?;
+        let (params, _, _) = vamm_client::deploy::market_params(market, index as u16)?;
         listings.push((params.clone(), (params.min_price as u128 * params.max_price as u128).isqrt() as u64));
     }
     let mut rows = Vec::new();
@@ -380,11 +380,11 @@ async fn bench(args: crate::BenchArgs, json: bool) -> Result<(), String> {
     use vamm_sandbox::bench::{BenchOptions, Configuration, Scenario};
     let text = std::fs::read_to_string(&args.config)
         .map_err(|e| format!("cannot read {}: {e}", args.config.display()))?;
-    let deploy: crate::gov::DeployFile =
+    let deploy: vamm_client::deploy::DeployFile =
         toml::from_str(&text).map_err(|e| format!("{}: {e}", args.config.display()))?;
     let market =
         deploy.markets.first().ok_or_else(|| format!("{} lists no market", args.config.display()))?;
-    let (protocol, _, _) = crate::gov::market_params(market, 0)?;
+    let (protocol, _, _) = vamm_client::deploy::market_params(market, 0)?;
     let mut options =
         BenchOptions { seed: args.seed, out_dir: Some(args.out.clone()), ..BenchOptions::default() };
     if !args.scenario.is_empty() {

@@ -7,155 +7,16 @@
 use crate::commands::{print_result, pubkey};
 use crate::units::{parse_decimal, usdc};
 use crate::{GovArgs, GovCommand, QueueCommand, Status};
-use serde::Deserialize;
 use serde_json::json;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
-use vamm::instructions::{CreateMarketParams, MarketParamsUpdate};
-use vamm::state::{GovernanceAction, MarketStatus, OracleSet, OracleSource, Proposal, ProposalStatus};
+use vamm::instructions::MarketParamsUpdate;
+use vamm::state::{GovernanceAction, MarketStatus, OracleSet, Proposal, ProposalStatus};
+use vamm_client::deploy::{self, feed_id, market_params, source, DeployFile, MarketFile};
 use vamm_client::valuation::{fetch_exchange, fetch_markets};
 use vamm_client::{decode, governance, ix, lookup_table, Transport};
-
-/// A market listing in human units (the `[[markets]]` entries of
-/// migrations/deploy.toml).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MarketFile {
-    pub name: String,
-    pub primary_oracle: String,
-    pub primary_source: String,
-    pub primary_feed_id: String,
-    pub secondary_oracle: Option<String>,
-    pub secondary_source: Option<String>,
-    pub secondary_feed_id: Option<String>,
-    pub max_staleness_secs: u32,
-    pub max_confidence_bps: u16,
-    pub consensus_band_bps: u16,
-    /// Whole base units.
-    pub depth: String,
-    /// USDC.
-    pub min_price: String,
-    pub max_price: String,
-    /// Percent.
-    pub initial_margin_pct: String,
-    pub maintenance_margin_pct: String,
-    pub initial_imf_factor_ppm: u32,
-    pub maintenance_imf_factor_ppm: u32,
-    pub mark_oracle_band_bps: u16,
-    pub max_oracle_jump_bps: u16,
-    /// Seconds a price outside the jump band must persist to be accepted.
-    pub price_confirmation_secs: u32,
-    /// Samples a Switchboard result must aggregate.
-    pub min_oracle_samples: u8,
-    /// Share of unrealised profit counted toward the initial margin of new
-    /// risk, bps (at most 9,500).
-    pub initial_profit_weight_bps: u16,
-    pub max_slot_move_bps: u16,
-    /// USDC.
-    pub max_open_interest: String,
-    pub max_position_notional: String,
-    pub taker_fee_bps: u16,
-    pub insurance_share_bps: u16,
-    pub pnl_pool_share_bps: u16,
-    pub fee_pool_share_bps: u16,
-    pub funding_period_secs: u32,
-    pub max_funding_rate_bps: u16,
-    pub liquidation_fee_bps: u16,
-    pub liquidator_share_bps: u16,
-    pub max_liquidation_fraction_bps: u16,
-    pub liquidation_buffer_pct: String,
-    /// Mark-oracle gap after which anyone may repeg, bps (0: admin only).
-    pub repeg_gap_bps: u16,
-    /// How long the gap must last first, seconds.
-    pub repeg_delay_secs: u32,
-}
-
-pub(crate) fn source(text: &str) -> Result<OracleSource, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "pyth" => Ok(OracleSource::Pyth),
-        "switchboard" => Ok(OracleSource::Switchboard),
-        other => Err(format!("unknown oracle source '{other}' (pyth or switchboard)")),
-    }
-}
-
-pub(crate) fn feed_id(text: &str) -> Result<[u8; 32], String> {
-    let hex = text.trim_start_matches("0x");
-    if hex.len() != 64 || !hex.is_ascii() {
-        return Err(format!("feed id '{text}' must be 32 bytes of hex"));
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
-            .map_err(|_| format!("feed id '{text}' is not hex"))?;
-    }
-    Ok(out)
-}
-
-/// Converts a market file into the instruction's parameters.
-pub fn market_params(
-    file: &MarketFile,
-    market_index: u16,
-) -> Result<(CreateMarketParams, Pubkey, Option<Pubkey>), String> {
-    if file.name.is_empty() || file.name.len() > 16 {
-        return Err("name must be 1 to 16 bytes".into());
-    }
-    let mut name = [0u8; 16];
-    name[..file.name.len()].copy_from_slice(file.name.as_bytes());
-    // Percentages with up to 4 decimals -> ppm.
-    let ppm = |text: &str| parse_decimal(text, 4).map(|v| v as u32);
-    let params = CreateMarketParams {
-        market_index,
-        name,
-        primary_source: source(&file.primary_source)?,
-        primary_feed_id: feed_id(&file.primary_feed_id)?,
-        secondary_source: file.secondary_source.as_deref().map(source).transpose()?,
-        secondary_feed_id: file.secondary_feed_id.as_deref().map(feed_id).transpose()?.unwrap_or([0; 32]),
-        max_staleness_secs: file.max_staleness_secs,
-        max_confidence_bps: file.max_confidence_bps,
-        consensus_band_bps: file.consensus_band_bps,
-        sqrt_k: parse_decimal(&file.depth, 9)? as u128,
-        min_price: parse_decimal(&file.min_price, 6)?,
-        max_price: parse_decimal(&file.max_price, 6)?,
-        initial_ratio: ppm(&file.initial_margin_pct)?,
-        maintenance_ratio: ppm(&file.maintenance_margin_pct)?,
-        initial_imf_factor: file.initial_imf_factor_ppm,
-        maintenance_imf_factor: file.maintenance_imf_factor_ppm,
-        mark_oracle_band_bps: file.mark_oracle_band_bps,
-        max_oracle_jump_bps: file.max_oracle_jump_bps,
-        price_confirmation_secs: file.price_confirmation_secs,
-        min_oracle_samples: file.min_oracle_samples,
-        initial_profit_weight_bps: file.initial_profit_weight_bps,
-        max_slot_move_bps: file.max_slot_move_bps,
-        max_open_interest: parse_decimal(&file.max_open_interest, 6)?,
-        max_position_notional: parse_decimal(&file.max_position_notional, 6)?,
-        taker_fee_bps: file.taker_fee_bps,
-        insurance_share_bps: file.insurance_share_bps,
-        pnl_pool_share_bps: file.pnl_pool_share_bps,
-        fee_pool_share_bps: file.fee_pool_share_bps,
-        funding_period_secs: file.funding_period_secs,
-        max_funding_rate_bps: file.max_funding_rate_bps,
-        liquidation_fee_bps: file.liquidation_fee_bps,
-        liquidator_share_bps: file.liquidator_share_bps,
-        max_liquidation_fraction_bps: file.max_liquidation_fraction_bps,
-        liquidation_buffer_ratio: ppm(&file.liquidation_buffer_pct)?,
-        repeg_gap_bps: file.repeg_gap_bps,
-        repeg_delay_secs: file.repeg_delay_secs,
-    };
-    let secondary = file.secondary_oracle.as_deref().map(pubkey).transpose()?;
-    Ok((params, pubkey(&file.primary_oracle)?, secondary))
-}
-
-/// A deploy file: the collateral mint and the markets to list.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeployFile {
-    pub collateral_mint: String,
-    pub guardian: Option<String>,
-    #[serde(default)]
-    pub markets: Vec<MarketFile>,
-}
 
 /// Sends `instructions` signed by `signer`, or with `print_only` prints
 /// them for a multisig: each instruction (program, accounts, data) and the
@@ -195,98 +56,19 @@ async fn submit<T: Transport>(
     Ok(false)
 }
 
-/// Idempotent deploy: initialises the exchange and lists the file's
-/// markets through the timelock. A run queues what is missing; a run after
-/// the delay executes what is ready (the oracles must be publishing);
-/// every step is reported with what remains.
+/// Runs the deploy step and prints each step.
 async fn migrate<T: Transport>(
     t: &mut T,
     signer: &Keypair,
     file: &DeployFile,
     json: bool,
 ) -> Result<(), String> {
-    let admin = signer.pubkey();
-    let send = |e: vamm_client::ClientError| e.to_string();
-    let mut steps = Vec::new();
-    let exists = t.account(&ix::exchange_pda()).await.map_err(send)?.is_some();
-    let mint = pubkey(&file.collateral_mint)?;
-    if exists {
-        // Another exchange than this deploy describes is an error, never a
-        // step to skip: listing markets on it would hand them to its admin.
-        let exchange = fetch_exchange(t).await.map_err(send)?;
-        if exchange.admin != admin {
-            return Err(format!(
-                "the exchange exists with admin {}, not the signer {admin}: refusing to migrate it",
-                exchange.admin
-            ));
-        }
-        if exchange.collateral_mint != mint {
-            return Err(format!(
-                "the exchange exists with collateral mint {}, not {mint} from the config: refusing to migrate it",
-                exchange.collateral_mint
-            ));
-        }
-        steps.push(json!({ "step": "initialize_exchange", "done": "skipped: exists" }));
-    } else {
-        let guardian = file.guardian.as_deref().map(pubkey).transpose()?.unwrap_or(admin);
-        t.send(&[ix::initialize_exchange(&admin, &mint, guardian)], &[signer]).await.map_err(send)?;
-        steps.push(json!({ "step": "initialize_exchange", "done": "created" }));
-    }
-    let listed: Vec<String> =
-        fetch_markets(t).await.map_err(send)?.iter().map(|m| decode::market_name(&m.market)).collect();
-    for market in &file.markets {
-        let step = format!("list {}", market.name);
-        if listed.contains(&market.name) {
-            steps.push(json!({ "step": step, "done": "skipped: listed" }));
-            continue;
-        }
-        let now = t.clock().await.map_err(send)?.unix_ts;
-        // The listings waiting or executable, read once per market.
-        let open_listings: Vec<Proposal> = governance::proposals(t)
-            .await
-            .map_err(send)?
-            .into_iter()
-            .filter(|p| p.status == ProposalStatus::Queued && now <= p.expires_ts)
-            .filter(|p| matches!(p.action, GovernanceAction::ListMarket { .. }))
-            .collect();
-        let pending = open_listings.iter().find(|p| {
-            matches!(&p.action, GovernanceAction::ListMarket { params, .. } if market_name(params) == market.name)
-        });
-        let done = match pending {
-            Some(p) if now >= p.executable_ts => {
-                governance::execute(t, signer, p.id).await.map_err(send)?;
-                format!("listed as market {} (proposal {})", list_index(p), p.id)
-            }
-            Some(p) => format!("queued as proposal {}: executable from {}", p.id, p.executable_ts),
-            None => {
-                let index = fetch_exchange(t).await.map_err(send)?.market_count;
-                // Listings queued ahead of this one take the indices before it.
-                let queued_listings = open_listings.len() as u16;
-                let (params, primary, secondary) = market_params(market, index + queued_listings)?;
-                let action = GovernanceAction::ListMarket {
-                    params,
-                    primary_oracle: primary,
-                    secondary_oracle: secondary,
-                };
-                let id = governance::queue(t, signer, action).await.map_err(send)?;
-                let p = governance::proposal(t, id).await.map_err(send)?.ok_or("proposal vanished")?;
-                format!("queued as proposal {id}: executable from {}", p.executable_ts)
-            }
-        };
-        steps.push(json!({ "step": step, "done": done }));
-    }
-    // Listings change what the table should hold; nothing to add is a no-op.
-    let report = lookup_table::sync(t, signer).await.map_err(send)?;
-    steps.push(json!({ "step": "lookup table", "done": sync_text(&report) }));
+    let steps = deploy::migrate(t, signer, file).await.map_err(|e| e.to_string())?;
     if json {
         crate::outln!("{}", json!({ "steps": steps }));
     } else {
         for step in steps {
-            crate::outln!(
-                "{:<28} {}",
-                step["step"].as_str().unwrap_or(""),
-                step["done"].as_str().unwrap_or("")
-            );
+            crate::outln!("{:<28} {}", step.step, step.done);
         }
     }
     Ok(())
@@ -295,23 +77,6 @@ async fn migrate<T: Transport>(
 fn sync_json(report: &lookup_table::SyncReport) -> serde_json::Value {
     json!({ "lookup_table": report.table.to_string(), "created": report.created,
         "added": report.added, "held": report.held })
-}
-
-fn sync_text(report: &lookup_table::SyncReport) -> String {
-    let created = if report.created { "created " } else { "" };
-    format!("{created}{}: {} addresses added, {} held", report.table, report.added, report.held)
-}
-
-fn market_name(params: &CreateMarketParams) -> String {
-    let end = params.name.iter().position(|b| *b == 0).unwrap_or(params.name.len());
-    String::from_utf8_lossy(&params.name[..end]).into_owned()
-}
-
-fn list_index(p: &Proposal) -> u16 {
-    match &p.action {
-        GovernanceAction::ListMarket { params, .. } => params.market_index,
-        _ => 0,
-    }
 }
 
 fn read_update(config: &std::path::Path) -> Result<MarketParamsUpdate, String> {
@@ -599,7 +364,7 @@ pub async fn gov<T: Transport>(t: &mut T, signer: &Keypair, args: GovArgs, json:
                     .into());
             }
             let report = lookup_table::sync(t, signer).await.map_err(send)?;
-            print_result(json, sync_json(&report), &sync_text(&report));
+            print_result(json, sync_json(&report), &report.to_string());
         }
         GovCommand::Show => {
             let exchange = fetch_exchange(t).await.map_err(send)?;

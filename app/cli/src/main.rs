@@ -7,7 +7,7 @@ mod commands;
 mod gov;
 mod settings;
 mod signatures;
-mod units;
+use vamm_client::units;
 
 use std::fs::File;
 use std::os::fd::FromRawFd;

@@ -2,8 +2,10 @@
 //! the `vamm` binary's trader and governance flows, an account
 //! subscription over WebSocket, `getProgramAccounts` with the client's
 //! filter, and the keeper settling funding and liquidating after a price
-//! move, and an event read back from a confirmed transaction's logs. One
-//! validator serves every step, in order.
+//! move, events read back from a confirmed transaction (its logs streamed
+//! and `getTransaction`), the deploy step (`gov migrate`) against the
+//! validator, and the RPC transport's expiry judged by the node. One
+//! validator serves every step, in order (the expiry runs beside them).
 #![allow(deprecated)]
 
 mod common;
@@ -15,19 +17,29 @@ use serde_json::Value;
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::config::{
-    RpcAccountInfoConfig, RpcTransactionLogsConfig, RpcTransactionLogsFilter,
+    RpcAccountInfoConfig, RpcTransactionConfig, RpcTransactionLogsConfig, RpcTransactionLogsFilter,
+    UiTransactionEncoding,
 };
+use solana_signature::Signature;
 use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 use vamm::events::CollateralDeposited;
 use vamm::state::TraderAccount;
+use vamm_client::deploy::{DeployFile, MarketFile};
 use vamm_client::keeper::{Keeper, KeeperConfig};
+use vamm_client::transport::confirm::{self, Cluster, Patience};
+use vamm_client::transport::message::{self, ComputeBudget};
+use vamm_client::transport::ClientResult;
 use vamm_client::valuation::fetch_trader;
-use vamm_client::{events, ix, lookup_table, Transport};
+use vamm_client::{events, ix, lookup_table, ClientError, RpcTransport, Transport};
 use vamm_localnet::deploy::PENDING_UNSTAKE_COOLDOWN_SECS;
 use vamm_localnet::{Localnet, LocalnetConfig};
 
@@ -68,6 +80,60 @@ fn write_keypair(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
     path
 }
 
+/// A cluster whose leaders drop every packet: nothing is sent, and status
+/// and block height are the node's own answers.
+struct DroppedPackets<'a>(&'a RpcTransport);
+
+impl Cluster for DroppedPackets<'_> {
+    async fn send(&mut self, _: &VersionedTransaction, _: bool) -> ClientResult<()> {
+        Ok(())
+    }
+
+    async fn status(&mut self, signature: &Signature) -> ClientResult<Option<Result<(), TransactionError>>> {
+        let mut node = self.0;
+        node.status(signature).await
+    }
+
+    async fn block_height(&mut self) -> ClientResult<u64> {
+        let mut node = self.0;
+        node.block_height().await
+    }
+}
+
+/// Lands a transfer none of whose packets reach a leader: the transport
+/// must report it expired once the node's confirmed block height passes
+/// the blockhash's last valid height, and the node must then refuse the
+/// same transaction (expired means it can never land, so a new order is
+/// safe). Takes a blockhash's life, about a minute.
+async fn expire_a_dropped_transaction(url: String, payer: Keypair) {
+    let confirmed = CommitmentConfig::confirmed();
+    let node = RpcTransport::new(&url, payer.insecure_clone(), confirmed);
+    let client = RpcClient::new_with_commitment(url, confirmed);
+    let recipient = Pubkey::new_unique();
+    let transfer = solana_system_interface::instruction::transfer(&payer.pubkey(), &recipient, 1_000_000_000);
+    let (blockhash, last_valid) = client.get_latest_blockhash_with_commitment(confirmed).await.unwrap();
+    let budget = ComputeBudget { unit_limit: 10_000, micro_lamports_per_unit: 0 };
+    let tx = message::build(&payer, &[transfer], &[], &[], budget, blockhash).unwrap();
+    let signature = tx.signatures[0];
+    let (outcome, landing) =
+        confirm::land(&mut DroppedPackets(&node), &tx, last_valid, Patience::default()).await;
+    assert_eq!(outcome, Err(ClientError::Expired { signature }), "{landing:?}");
+    assert!(landing.sends > 1, "rebroadcast while unanswered: {landing:?}");
+    let height = client.get_block_height().await.unwrap();
+    assert!(height > last_valid, "reported expired at height {height}, valid through {last_valid}");
+    // The node agrees: the very same transaction is refused now.
+    let refused = client.send_transaction(&tx).await.expect_err("an expired transaction is refused");
+    assert_eq!(refused.get_transaction_error(), Some(TransactionError::BlockhashNotFound), "{refused}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(client.get_balance(&recipient).await.unwrap(), 0, "it never landed");
+}
+
+/// What `gov migrate --json` did, step by step.
+fn migrate_steps(out: &Value) -> Vec<(String, String)> {
+    let steps = out["steps"].as_array().expect("steps");
+    steps.iter().map(|s| (s["step"].as_str().unwrap().into(), s["done"].as_str().unwrap().into())).collect()
+}
+
 /// The base (`BASE_PRECISION`) of `trader show`'s position in `market`.
 fn position_base(shown: &Value, market: &str) -> Option<i64> {
     let positions = shown["positions"].as_array()?;
@@ -86,6 +152,7 @@ async fn trader_governance_and_keeper_flows_over_json_rpc() {
     let admin = write_keypair(&dir, "admin", &d.admin);
     let mut publisher = net.publisher();
     publisher.publish().await.expect("prices published");
+    let expiry = tokio::spawn(expire_a_dropped_transaction(net.rpc_url(), d.keeper.insecure_clone()));
 
     // Read-only commands need no keypair file that exists.
     let exchange = cli.ok(&dir.join("missing.json"), &["gov", "show"]);
@@ -102,10 +169,52 @@ async fn trader_governance_and_keeper_flows_over_json_rpc() {
     assert_eq!(exchange["lookup_table"], table_key);
     assert_eq!(table.addresses.len(), 6 + 3 + 2 + 2, "{:?}", table.addresses);
     keeper_rpc.set_lookup_tables(vec![table]);
-    // The deploy step's table sync through the binary: nothing to add.
+    // The deploy step ran at start over JSON-RPC with the deployment's
+    // file: everything in place but the table, which it created.
+    let started: Vec<_> = net.migration.iter().map(|s| (s.step.as_str(), s.done.as_str())).collect();
+    assert_eq!(started.len(), 5, "{started:?}");
+    assert_eq!(started[0], ("initialize_exchange", "skipped: exists"));
+    assert_eq!(
+        started[1..4],
+        [
+            ("list SOL-PERP", "skipped: listed"),
+            ("list BTC-PERP", "skipped: listed"),
+            ("list ETH-PERP", "skipped: listed")
+        ]
+    );
+    assert_eq!(
+        started[4],
+        ("lookup table", format!("created {table_key}: 13 addresses added, 13 held").as_str())
+    );
+    // The same step through the binary: nothing to do.
+    let deploy_path = dir.join("deploy.toml");
+    std::fs::write(&deploy_path, toml::to_string(&d.deploy_file).unwrap()).unwrap();
+    let migrated =
+        migrate_steps(&cli.ok(&admin, &["gov", "migrate", "--config", deploy_path.to_str().unwrap()]));
+    assert_eq!(migrated[1], ("list SOL-PERP".into(), "skipped: listed".into()));
+    assert_eq!(migrated[4].1, format!("{table_key}: 0 addresses added, 13 held"));
     let synced = cli.ok(&admin, &["gov", "lookup-table"]);
     assert_eq!((synced["created"].as_bool(), synced["added"].as_u64()), (Some(false), Some(0)), "{synced}");
     assert_eq!(synced["lookup_table"], table_key);
+    // A market added to the file is queued through the timelock, once.
+    let mut grown: DeployFile = d.deploy_file.clone();
+    let extra = MarketFile { name: "ETH2-PERP".into(), ..grown.markets[2].clone() };
+    grown.markets.push(extra);
+    std::fs::write(&deploy_path, toml::to_string(&grown).unwrap()).unwrap();
+    let config = ["gov", "migrate", "--config", deploy_path.to_str().unwrap()];
+    let queued = migrate_steps(&cli.ok(&admin, &config));
+    assert_eq!(queued[4].0, "list ETH2-PERP");
+    let listing: u64 = queued[4]
+        .1
+        .strip_prefix("queued as proposal ")
+        .and_then(|t| t.split(':').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("{queued:?}"));
+    let again = migrate_steps(&cli.ok(&admin, &config));
+    assert!(again[4].1.starts_with(&format!("queued as proposal {listing}: executable from ")), "{again:?}");
+    let err = cli.fails(&newcomer, &config);
+    assert!(err.contains("refusing to migrate it"), "{err}");
+    cli.ok(&admin, &["gov", "cancel", &listing.to_string()]);
 
     // The trader flow, each transaction confirmed by the validator.
     cli.ok(&newcomer, &["trader", "create-account"]);
@@ -211,5 +320,29 @@ async fn trader_governance_and_keeper_flows_over_json_rpc() {
     let victim = fetch_trader(&mut keeper_rpc, &newcomer_account).await.unwrap().expect("the account");
     let base = victim.position(0).map_or(0, |p| p.base);
     assert!(base < 25_000_000_000, "liquidated at least in part: {base}");
+    // The deposit's event again, from getTransaction (history is on).
+    let rpc = RpcClient::new_with_commitment(net.rpc_url(), CommitmentConfig::confirmed());
+    let fetch = RpcTransactionConfig {
+        encoding: Some(UiTransactionEncoding::Base64),
+        commitment: Some(CommitmentConfig::confirmed()),
+        max_supported_transaction_version: Some(0),
+    };
+    let signature: Signature = signature.parse().unwrap();
+    // This node answers null at `confirmed` until the slot is rooted (32
+    // slots later, about half a minute with its debug build's slots).
+    let mut fetched = None;
+    for _ in 0..120 {
+        if let Ok(found) = rpc.get_transaction_with_config(&signature, fetch).await {
+            fetched = Some(found);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let fetched = fetched.expect("getTransaction answers within 60 s");
+    let meta = fetched.transaction.meta.expect("status meta");
+    let logs: Option<Vec<String>> = meta.log_messages.into();
+    let fetched_events: Vec<CollateralDeposited> = events::events(&logs.expect("logs"));
+    assert_eq!(fetched_events, deposited);
+    expiry.await.expect("the expiry check");
     let _ = std::fs::remove_dir_all(&dir);
 }

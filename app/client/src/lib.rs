@@ -10,11 +10,13 @@
 //!   clusters and an in-process runtime for the sandbox and tests.
 //! - [`keeper`]: the keeper service, written once against the transport.
 //! - [`events`]: the program's events, read back from a transaction's logs.
+//! - [`deploy`]: deploy files and the idempotent migration (`gov migrate`).
 // solana-program-test 3.1 marks its API deprecated ahead of 4.x; 3.1 is the
 // line whose syscall stubs run Anchor CPIs natively.
 #![allow(deprecated)]
 
 pub mod decode;
+pub mod deploy;
 pub mod errors;
 pub mod events;
 pub mod governance;
@@ -24,6 +26,7 @@ pub mod lookup_table;
 pub mod oracle_accounts;
 pub mod preview;
 pub mod transport;
+pub mod units;
 pub mod valuation;
 
 #[cfg(feature = "local")]

@@ -117,6 +117,13 @@ pub struct SyncReport {
     pub held: usize,
 }
 
+impl std::fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let created = if self.created { "created " } else { "" };
+        write!(f, "{created}{}: {} addresses added, {} held", self.table, self.added, self.held)
+    }
+}
+
 /// Brings the exchange's table up to date, signed by the admin: creates
 /// one and points the exchange at it when there is none (or the admin
 /// cannot extend the one set: it was created by a previous admin, frozen

@@ -16,6 +16,7 @@ use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use vamm::state::GovernanceAction;
+use vamm_client::deploy::{market_file, DeployFile};
 use vamm_client::transport::local::{associated_token_address, LocalState};
 use vamm_client::{governance, ix, Transport};
 use vamm_sandbox::chain::{err, Chain, Oracle, Wallet, USDC};
@@ -62,6 +63,9 @@ pub struct Deployment {
     pub slot: u64,
     /// The genesis accounts.
     pub accounts: Vec<(Pubkey, AccountSharedData)>,
+    /// The deploy file that describes this exchange (its mint and listings):
+    /// `vamm gov migrate --config` with it finds everything in place.
+    pub deploy_file: DeployFile,
 }
 
 /// Deploys in process with the listings executed at `listed_ts` (unix
@@ -75,8 +79,12 @@ pub async fn deploy(seed: u64, listed_ts: i64) -> Result<Deployment, String> {
     let mut actions = Vec::new();
     let mut markets = Vec::new();
     let mut first_prices = Vec::new();
+    let mut listed = Vec::new();
     for (index, spec) in specs().iter().enumerate() {
         let (action, primary, secondary) = listing(&mut chain, index as u16, spec, spec.price);
+        if let GovernanceAction::ListMarket { params, primary_oracle, secondary_oracle } = &action {
+            listed.push(market_file(params, primary_oracle, secondary_oracle.as_ref()));
+        }
         actions.push(action);
         let oracles: Vec<Oracle> = std::iter::once(primary).chain(secondary).collect();
         first_prices.extend(oracles.iter().map(|o| (*o, spec.price)));
@@ -122,6 +130,7 @@ pub async fn deploy(seed: u64, listed_ts: i64) -> Result<Deployment, String> {
         pending_proposal,
         slot: state.slot,
         accounts,
+        deploy_file: DeployFile { collateral_mint: chain.mint.to_string(), guardian: None, markets: listed },
     })
 }
 

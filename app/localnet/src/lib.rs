@@ -28,7 +28,8 @@ use solana_signer::Signer;
 use solana_test_validator::{TestValidator, TestValidatorGenesis};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use vamm_client::{lookup_table, RpcTransport, Transport};
+use vamm_client::deploy::{self as migration, Step};
+use vamm_client::{RpcTransport, Transport};
 
 /// How long the start waits for the validator to pass the deploy's slot.
 const SLOT_WAIT_LIMIT_MS: u64 = 60_000;
@@ -61,12 +62,17 @@ pub struct Localnet {
     pub config: LocalnetConfig,
     /// The validator's mint key: holds the genesis SOL and funds the faucet.
     pub genesis_funder: Keypair,
+    /// What the deploy step (`gov migrate` with the deployment's file) did
+    /// over JSON-RPC at start.
+    pub migration: Vec<Step>,
 }
 
 impl Localnet {
     /// Deploys, starts the validator with the deploy as genesis, registers
-    /// the builtins, starts the faucet, creates the exchange's lookup table
-    /// over JSON-RPC and publishes a first price to every oracle.
+    /// the builtins, starts the faucet, runs the deploy step over JSON-RPC
+    /// (`gov migrate` with the deployment's file: it checks the exchange
+    /// and its listings and creates the lookup table) and publishes a
+    /// first price to every oracle.
     pub async fn start(config: LocalnetConfig) -> Result<Localnet, String> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?.as_secs() as i64;
         // Listed a funding period (an hour) and a minute ago: the markets'
@@ -83,9 +89,13 @@ impl Localnet {
         let faucet = SocketAddr::from((Ipv4Addr::LOCALHOST, faucet_port));
         let mut genesis = TestValidatorGenesis::default();
         // Transaction history, as `solana-test-validator` keeps it: status
-        // queries with history, getBlock and getSignaturesForAddress answer.
+        // queries with history, getBlock and getSignaturesForAddress answer,
+        // and getTransaction returns logs (events), inner instructions and
+        // return data (without the extended metadata the history service
+        // drops them before storing).
         genesis.rpc_config(JsonRpcConfig {
             enable_rpc_transaction_history: true,
+            enable_extended_tx_metadata_storage: true,
             faucet_addr: Some(faucet),
             ..JsonRpcConfig::default_for_test()
         });
@@ -118,7 +128,8 @@ impl Localnet {
             .map_err(|e| format!("faucet did not start: {e}"))?
             .map_err(|e| format!("faucet on port {faucet_port}: {e}"))?;
 
-        let net = Localnet { validator, deployment, faucet, config, genesis_funder };
+        let mut net =
+            Localnet { validator, deployment, faucet, config, genesis_funder, migration: Vec::new() };
         let mut admin = net.transport(net.deployment.admin.insecure_clone());
         // A Switchboard result names its slot, and a market refuses one
         // older than the last it used (recorded at the deploy's slot).
@@ -134,9 +145,10 @@ impl Localnet {
             tokio::time::sleep(Duration::from_millis(200)).await;
             waited += 200;
         }
-        lookup_table::sync(&mut admin, &net.deployment.admin)
+        let d = &net.deployment;
+        net.migration = migration::migrate(&mut admin, &d.admin, &d.deploy_file)
             .await
-            .map_err(|e| format!("lookup table: {e}"))?;
+            .map_err(|e| format!("the deploy step: {e}"))?;
         net.publisher().publish().await?;
         Ok(net)
     }

@@ -62,6 +62,12 @@ async fn run(args: Args, mut out: Box<dyn Write + Send>) -> Result<(), String> {
         write_keypair(&args.out.join(format!("{name}.json")), keypair)?;
     }
     let path = |name: &str| args.out.join(format!("{name}.json")).display().to_string();
+    // The deploy file describing this exchange: `vamm gov migrate --config`
+    // with it (or with markets added) runs the deploy step against it.
+    let deploy_path = args.out.join("deploy.toml");
+    let deploy_text = toml::to_string(&d.deploy_file).map_err(|e| format!("deploy file: {e}"))?;
+    std::fs::write(&deploy_path, deploy_text)
+        .map_err(|e| format!("writing {}: {e}", deploy_path.display()))?;
     let markets: Vec<_> = d
         .markets
         .iter()
@@ -78,6 +84,7 @@ async fn run(args: Args, mut out: Box<dyn Write + Send>) -> Result<(), String> {
         "admin": { "keypair": path("admin"), "pubkey": d.admin.pubkey().to_string() },
         "keeper": { "keypair": path("keeper"), "pubkey": d.keeper.pubkey().to_string(), "deposit": KEEPER_DEPOSIT },
         "pending_proposal": d.pending_proposal,
+        "deploy_file": deploy_path.display().to_string(), "migration": net.migration,
     });
     if args.json {
         let _ = writeln!(out, "{summary}");
@@ -103,6 +110,10 @@ async fn run(args: Args, mut out: Box<dyn Write + Send>) -> Result<(), String> {
             d.keeper.pubkey()
         );
         let _ = writeln!(out, "  admin      {} ({})", path("admin"), d.admin.pubkey());
+        let _ = writeln!(out, "  deploy     {} (vamm gov migrate --config it):", deploy_path.display());
+        for step in &net.migration {
+            let _ = writeln!(out, "    {:<26} {}", step.step, step.done);
+        }
         let _ = writeln!(
             out,
             "  proposal {} (unstake cooldown to 3 days) is executable: vamm gov execute {}",

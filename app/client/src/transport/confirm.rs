@@ -36,10 +36,13 @@ pub struct Patience {
     /// Consecutive failed status or block-height requests after which the
     /// outcome is reported as unknown (with the signature to look up).
     pub max_rpc_failures: u32,
-    /// Status checks after which the outcome is reported as unknown even
-    /// though the block height has not passed (a stalled finalization, a
-    /// node that lags): 240 checks of 500 ms are twice a blockhash's life.
-    pub max_polls: u32,
+    /// Unanswered checks in a row during which the block height at the
+    /// commitment did not rise, after which the outcome is reported as
+    /// unknown (a stalled finalization, a frozen node): a blockhash's life
+    /// is counted in blocks, so a slow cluster is waited out to expiry, a
+    /// standing one is not waited on forever. 120 checks of 500 ms: a
+    /// minute without a new block.
+    pub max_stalled_polls: u32,
 }
 
 impl Default for Patience {
@@ -48,7 +51,7 @@ impl Default for Patience {
             poll: Duration::from_millis(500),
             rebroadcast_every: 4,
             max_rpc_failures: 60,
-            max_polls: 240,
+            max_stalled_polls: 120,
         }
     }
 }
@@ -96,15 +99,11 @@ async fn land_counted<C: Cluster>(
     landing.sends = 1;
     let mut failures = 0u32;
     let mut unanswered = 0u32;
+    let mut highest = 0u64;
+    let mut stalled = 0u32;
     loop {
         tokio::time::sleep(patience.poll).await;
         landing.polls += 1;
-        if landing.polls > patience.max_polls {
-            return Err(unknown(ClientError::Transport(format!(
-                "not confirmed after {} status checks",
-                patience.max_polls
-            ))));
-        }
         let checked = async {
             let status = cluster.status(&signature).await?;
             let height = match status {
@@ -132,6 +131,17 @@ async fn land_counted<C: Cluster>(
             Some(Err(e)) => return Err(ClientError::from_transaction(e)),
             None => {}
         }
+        if height > highest {
+            highest = height;
+            stalled = 0;
+        } else {
+            stalled += 1;
+            if stalled >= patience.max_stalled_polls {
+                return Err(unknown(ClientError::Transport(format!(
+                    "the block height stood at {highest} for {stalled} status checks"
+                ))));
+            }
+        }
         if height > last_valid_block_height {
             // It may have landed in the last valid block after the check
             // above: one more look before calling it expired.
@@ -158,11 +168,15 @@ mod tests {
     use solana_message::{Hash, Message, VersionedMessage};
     use solana_signer::Signer;
 
-    /// A cluster whose block height rises by one per height request and
+    /// A cluster whose block height rises by one every `requests_per_block`
+    /// height requests (every request by default; never with `frozen`) and
     /// that sees the transaction after a given number of status checks.
     #[derive(Default)]
     struct Scripted {
         height: u64,
+        requests_per_block: u32,
+        frozen: bool,
+        height_requests: u32,
         visible_after_checks: Option<u32>,
         result: Option<Result<(), TransactionError>>,
         refuse_preflight: Option<ClientError>,
@@ -196,7 +210,10 @@ mod tests {
         }
 
         async fn block_height(&mut self) -> ClientResult<u64> {
-            self.height += 1;
+            self.height_requests += 1;
+            if !self.frozen && self.height_requests.is_multiple_of(self.requests_per_block.max(1)) {
+                self.height += 1;
+            }
             Ok(self.height)
         }
     }
@@ -208,7 +225,7 @@ mod tests {
     }
 
     const QUICK: Patience =
-        Patience { poll: Duration::ZERO, rebroadcast_every: 2, max_rpc_failures: 3, max_polls: 1_000 };
+        Patience { poll: Duration::ZERO, rebroadcast_every: 2, max_rpc_failures: 3, max_stalled_polls: 5 };
 
     #[tokio::test]
     async fn a_confirmed_transaction_returns_its_signature_after_rebroadcasts() {
@@ -294,11 +311,26 @@ mod tests {
         };
         let (outcome, _) = land(&mut cluster, &tx, 10, QUICK).await;
         assert!(matches!(outcome.unwrap_err(), ClientError::Unknown { .. }));
-        // A height that never passes the last valid one: unknown after the cap.
-        let mut cluster = Scripted::default();
-        let capped = Patience { max_polls: 5, ..QUICK };
-        let (outcome, landing) = land(&mut cluster, &tx, u64::MAX, capped).await;
-        assert!(matches!(outcome.unwrap_err(), ClientError::Unknown { .. }));
+        // A block height that stands still: unknown after the cap of
+        // checks without a new block (the first check sets the height).
+        let mut cluster = Scripted { height: 7, frozen: true, ..Default::default() };
+        let (outcome, landing) = land(&mut cluster, &tx, 10, QUICK).await;
+        let ClientError::Unknown { reason, .. } = outcome.unwrap_err() else { panic!("not unknown") };
+        assert!(reason.contains("stood at 7 for 5"), "{reason}");
         assert_eq!(landing.polls, 6);
+    }
+
+    #[tokio::test]
+    async fn a_slow_cluster_is_waited_out_to_expiry_not_reported_unknown() {
+        // A new block only every 4 checks (under the stall cap of 5 in a
+        // row) and 44 checks in all, far more than the cap: a blockhash
+        // lives a number of blocks, not of checks, so this is an expiry
+        // (the local validator's debug build makes about a block a second).
+        let tx = transaction();
+        let mut cluster = Scripted { requests_per_block: 4, ..Default::default() };
+        let (outcome, landing) = land(&mut cluster, &tx, 10, QUICK).await;
+        assert_eq!(outcome.unwrap_err(), ClientError::Expired { signature: tx.signatures[0] });
+        assert_eq!(cluster.height, 11);
+        assert_eq!(landing.polls, 44);
     }
 }

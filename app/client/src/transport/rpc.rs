@@ -346,8 +346,12 @@ mod tests {
     use solana_rpc_client_api::request::RpcRequest;
     use std::time::Duration;
 
-    const QUICK: Patience =
-        Patience { poll: Duration::ZERO, rebroadcast_every: 2, max_rpc_failures: 3, max_polls: 1_000 };
+    const QUICK: Patience = Patience {
+        poll: Duration::ZERO,
+        rebroadcast_every: 2,
+        max_rpc_failures: 3,
+        max_stalled_polls: 1_000,
+    };
 
     /// Solana's mock sender: every request answers as a healthy cluster
     /// would (`mode` "succeeds"), except the `mocks`, each used once.

@@ -40,6 +40,19 @@ pub fn usdc(value: i128) -> String {
     format_decimal(value, 6)
 }
 
+/// Formats a non-negative integer with `decimals` decimals, without
+/// trailing zeros ("40000", "12.5"): what a person writes in a file.
+pub fn format_plain(value: u128, decimals: u32) -> String {
+    let scale = 10u128.pow(decimals);
+    let fraction = format!("{:0width$}", value % scale, width = decimals as usize);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{}", value / scale)
+    } else {
+        format!("{}.{fraction}", value / scale)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +67,17 @@ mod tests {
         assert!(parse_decimal("abc", 6).is_err());
         assert!(parse_decimal("99999999999999999999", 6).is_err());
         assert_eq!(format_decimal(-1_500_000, 6), "-1.500000");
+        assert_eq!(format_plain(40_000_000_000_000, 9), "40000");
+        assert_eq!(format_plain(12_500_000, 6), "12.5");
+        assert_eq!(format_plain(1, 6), "0.000001");
+        assert_eq!(format_plain(0, 4), "0");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_format_parses_back(value in 0u64..u64::MAX / 1_000, decimals in 0u32..10) {
+            let text = format_plain(u128::from(value), decimals);
+            proptest::prop_assert_eq!(parse_decimal(&text, decimals), Ok(value));
+        }
     }
 }
