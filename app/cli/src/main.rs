@@ -534,8 +534,9 @@ pub enum KeeperCommand {
         /// How far past the oracle an unwind may push the mark, bps.
         #[arg(long, default_value_t = 50)]
         unwind_max_gap_bps: u16,
-        /// Settlements, bankruptcy resolutions and claim payments landing
-        /// at once (liquidation steps go one at a time).
+        /// Transactions landing at once: settlements, bankruptcy
+        /// resolutions, claim payments and liquidation steps (one per
+        /// account and market at a time).
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
         max_in_flight: u16,
     },

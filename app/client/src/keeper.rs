@@ -48,9 +48,9 @@ pub struct KeeperConfig {
     pub refresh_every: u64,
     /// Retries of a transport failure, with doubling backoff from 200 ms.
     pub retries: u32,
-    /// Settlements, bankruptcy resolutions and claim payments landing at
-    /// once over JSON-RPC (liquidations go one step at a time: each step
-    /// depends on the last).
+    /// Transactions landing at once over JSON-RPC: settlements,
+    /// bankruptcy resolutions and claim payments, and liquidation steps
+    /// (one per account and market at a time).
     pub max_in_flight: usize,
     pub takeover: TakeoverConfig,
 }
@@ -130,6 +130,10 @@ pub struct KeeperStats {
     /// Takeovers the program refused (the keeper's margin, a cap, a
     /// reduce-only market), each followed by a step into the curve.
     pub takeovers_refused: u64,
+    /// Batches of liquidation steps sent together (at most one step per
+    /// account and per market in each): fewer than `liquidations` when
+    /// accounts in different markets were liquidated at once.
+    pub liquidation_waves: u64,
     /// Reduce-only orders that unwound positions the keeper took over.
     pub unwinds: u64,
     pub bankruptcies_resolved: u64,
@@ -162,6 +166,7 @@ impl KeeperStats {
             takeovers: self.takeovers - before.takeovers,
             curve_toward_oracle: self.curve_toward_oracle - before.curve_toward_oracle,
             takeovers_refused: self.takeovers_refused - before.takeovers_refused,
+            liquidation_waves: self.liquidation_waves - before.liquidation_waves,
             unwinds: self.unwinds - before.unwinds,
             bankruptcies_resolved: self.bankruptcies_resolved - before.bankruptcies_resolved,
             claims_settled: self.claims_settled - before.claims_settled,
@@ -462,6 +467,16 @@ impl Keeper {
         }
     }
 
+    /// Liquidates every liquidatable account, riskiest (largest shortfall
+    /// below maintenance) first, in waves: each wave reads the accounts
+    /// still in progress, the keeper's own and every market at once, plans
+    /// one step per account, and sends the steps together
+    /// (`max_in_flight` at a time). Steps in one market are sequenced (the
+    /// riskiest account's goes first; the next is sized against the curve
+    /// it leaves, in the next wave), and takeovers in one wave share the
+    /// keeper's committed margin: each reserves what it uses, and lists the
+    /// markets of the wave's earlier takeovers among its accounts (the
+    /// keeper may hold them by the time it executes).
     async fn liquidate<T: Transport>(
         &mut self,
         transport: &mut T,
@@ -470,7 +485,6 @@ impl Keeper {
         clock: OracleClock,
     ) -> ClientResult<()> {
         let book = price_book(markets, clock, &[]);
-        // Candidates, riskiest (largest shortfall below maintenance) first.
         let mut candidates = Vec::new();
         for (address, trader) in traders.iter() {
             let address = *address;
@@ -493,203 +507,260 @@ impl Keeper {
             }
         }
         candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
-        for (_, address) in candidates {
-            self.liquidate_account(transport, markets, &book, address, clock).await;
+        let mut active: Vec<Liquidation> =
+            candidates.into_iter().map(|(_, address)| Liquidation::new(address)).collect();
+        let touched: Vec<Pubkey> = active.iter().map(|l| l.address).collect();
+        // Every wave sends at least one step per account it keeps, and an
+        // account leaves after its step budget: the loop ends.
+        while !active.is_empty() {
+            let wave = match self.plan_wave(transport, markets, &book, clock, &mut active).await {
+                Ok(wave) => wave,
+                Err(e) => {
+                    self.failed("liquidate", &e);
+                    break;
+                }
+            };
+            if wave.is_empty() {
+                break;
+            }
+            let batch: Vec<Vec<Instruction>> =
+                wave.iter().map(|step| vec![step.instruction.clone()]).collect();
+            self.stats.liquidation_waves += 1;
+            let results = self.send_batch(transport, &batch).await;
+            for (step, result) in wave.iter().zip(results) {
+                let Some(liquidation) = active.iter_mut().find(|l| l.address == step.account) else {
+                    continue;
+                };
+                self.record_step(liquidation, step, result);
+            }
+            let budget = self.config.max_steps_per_account;
+            active.retain(|l| !l.finished && l.steps < budget && l.attempts < budget.saturating_mul(3));
+        }
+        for address in touched {
             traders.reread(transport, &address).await;
         }
         Ok(())
     }
 
-    /// Liquidates `address` step by step (each step re-reads it) until it
-    /// is healthy, flat, waiting, or the step budget is spent.
-    async fn liquidate_account<T: Transport>(
+    /// Reads the accounts in progress, the keeper's own and the markets
+    /// once, and plans this wave's steps (at most one per account and per
+    /// market); accounts with nothing left to do are marked finished.
+    async fn plan_wave<T: Transport>(
         &mut self,
         transport: &mut T,
         markets: &[MarketSnapshot],
         book: &PriceBook,
-        address: Pubkey,
         clock: OracleClock,
-    ) {
-        for step in 0..self.config.max_steps_per_account {
-            let Ok(Some(trader)) = crate::valuation::fetch_trader(transport, &address).await else {
-                break;
+        active: &mut [Liquidation],
+    ) -> ClientResult<Vec<PlannedStep>> {
+        let mut addresses: Vec<Pubkey> = active.iter().map(|l| l.address).collect();
+        addresses.push(self.account);
+        addresses.extend(markets.iter().map(|m| m.address));
+        let read = transport.accounts(&addresses).await?;
+        let (read_traders, rest) = read.split_at(active.len());
+        let mine = rest[0].as_ref().and_then(|a| crate::decode::trader_account(a).ok());
+        // The curves as the previous wave left them.
+        let fresh: Vec<MarketSnapshot> = markets
+            .iter()
+            .zip(&rest[1..])
+            .map(|(listed, account)| {
+                let mut snapshot = listed.clone();
+                if let Some(market) = account.as_ref().and_then(|a| crate::decode::market(a).ok()) {
+                    snapshot.market = market;
+                }
+                snapshot
+            })
+            .collect();
+        let can_liquidate = |index: u16| {
+            markets.iter().find(|m| m.index() == index).is_some_and(|m| {
+                matches!(m.market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly))
+            })
+        };
+        let mut claimed: Vec<u16> = Vec::new();
+        let mut reserved_margin = 0u128;
+        let mut taken_over_in: Vec<u16> = Vec::new();
+        let mut wave = Vec::new();
+        for (liquidation, account) in active.iter_mut().zip(read_traders) {
+            let Some(trader) = account.as_ref().and_then(|a| crate::decode::trader_account(a).ok()) else {
+                liquidation.finished = true;
+                continue;
             };
             // A paused market liquidates nothing until it resumes: the
             // riskiest position in a market that can liquidate goes
             // first (the program's riskiest-first check only when it is
             // the riskiest overall).
-            let can_liquidate = |index: u16| {
-                markets.iter().find(|m| m.index() == index).is_some_and(|m| {
-                    matches!(m.market.status(), Ok(MarketStatus::Active | MarketStatus::ReduceOnly))
-                })
-            };
             let mut liquidatable = trader;
             for position in liquidatable.positions.iter_mut().filter(|p| !can_liquidate(p.market_index)) {
                 position.base = 0;
             }
             let Ok(Some(market_index)) = book.riskiest_market(&liquidatable) else {
                 self.stats.waiting += 1;
-                break;
+                liquidation.finished = true;
+                continue;
             };
-            let riskiest_first = book.riskiest_market(&trader).ok().flatten() == Some(market_index);
-            let Some(listed) = markets.iter().find(|m| m.index() == market_index) else { break };
-            // The curve as it stands after the previous steps.
-            let mut snapshot = listed.clone();
-            if let Ok(Some(account)) = transport.account(&listed.address).await {
-                if let Ok(market) = crate::decode::market(&account) {
-                    snapshot.market = market;
-                }
+            let Some(snapshot) = fresh.iter().find(|m| m.index() == market_index) else {
+                liquidation.finished = true;
+                continue;
+            };
+            // One step per market and wave: the next is sized against the
+            // curve this one leaves.
+            if claimed.contains(&market_index) {
+                continue;
             }
-            let snapshot = &snapshot;
+            claimed.push(market_index);
+            let riskiest_first = book.riskiest_market(&trader).ok().flatten() == Some(market_index);
             let base = trader.positions.iter().find(|p| p.market_index == market_index).map_or(0, |p| p.base);
             let curve_remaining = crate::valuation::remaining_accounts(&trader, markets, Some(market_index));
-            let mut outcome = None;
             // 1. While the mark lags on the far side of the oracle, the
             //    curve pays better than the oracle and closing into it
             //    moves the mark towards the oracle.
-            let toward = if self.config.takeover.curve_toward_oracle {
-                snapshot.oracle_price(clock).ok().and_then(|oracle| curve_room_toward(snapshot, base, oracle))
-            } else {
-                None
+            let toward = (self.config.takeover.curve_toward_oracle && !liquidation.toward_refused)
+                .then(|| snapshot.oracle_price(clock).ok())
+                .flatten()
+                .and_then(|oracle| curve_room_toward(snapshot, base, oracle));
+            // 2. Else the rest at the oracle price, as far as the keeper's
+            //    margin (less what this wave's takeovers reserved) allows.
+            let takeover = match (&mine, toward, liquidation.takeover_refused) {
+                (Some(mine), None, false) => self.takeover_room(book, mine, snapshot, clock, reserved_margin),
+                _ => None,
             };
-            if let Some(toward) = toward {
+            let (kind, params, remaining) = if let Some(toward) = toward {
                 let params = LiquidateParams {
                     max_base: Some(toward),
                     riskiest_first,
                     mode: LiquidationMode::IntoCurve,
                 };
-                match self.send_liquidation(transport, &address, snapshot, params, &curve_remaining).await {
-                    Ok(()) => outcome = Some((Ok(()), StepKind::CurveTowardOracle)),
-                    Err(e) if is_partial_step_refusal(&e) => {}
-                    Err(e) => outcome = Some((Err(e), StepKind::Curve)),
-                }
-            }
-            // 2. The rest at the oracle price, as far as the keeper's
-            //    margin and configuration allow.
-            let mine = crate::valuation::fetch_trader(transport, &self.account).await.ok().flatten();
-            let room = match (&outcome, &mine) {
-                (None, Some(mine)) => self.takeover_room(book, mine, snapshot, clock),
-                _ => 0,
-            };
-            if let (true, Some(mine)) = (room > 0, &mine) {
-                let params =
-                    LiquidateParams { max_base: Some(room), riskiest_first, mode: LiquidationMode::Takeover };
-                let remaining =
+                (StepKind::CurveTowardOracle, params, curve_remaining)
+            } else if let (Some(room), Some(mine)) = (takeover, &mine) {
+                // The step takes at most the position: reserve for that.
+                let taken = u128::from(room.base.min(base.unsigned_abs()));
+                let reserve = (room.margin * taken).div_ceil(u128::from(room.base));
+                reserved_margin = reserved_margin.saturating_add(reserve);
+                let params = LiquidateParams {
+                    max_base: Some(room.base),
+                    riskiest_first,
+                    mode: LiquidationMode::Takeover,
+                };
+                let mut remaining =
                     crate::valuation::takeover_accounts(&trader, mine, markets, Some(market_index));
-                match self.send_liquidation(transport, &address, snapshot, params, &remaining).await {
-                    Ok(()) => outcome = Some((Ok(()), StepKind::Takeover)),
-                    // Healthy now, or flat: the step ends here.
-                    Err(e) if e.is(VammError::NotLiquidatable) || e.is(VammError::NoPosition) => {
-                        outcome = Some((Err(e), StepKind::Takeover))
-                    }
-                    // Anything about the keeper's own side (its margin,
-                    // a cap, a reduce-only market, one of its own
-                    // markets' oracles) leaves the curve to try.
-                    Err(e) => {
-                        if !is_takeover_refusal(&e) {
-                            warn!(error = %e, "takeover refused; liquidating into the curve");
+                for earlier in &taken_over_in {
+                    let accounts =
+                        markets.iter().filter(|m| m.index() == *earlier).flat_map(|m| m.valuation_accounts());
+                    for key in accounts.collect::<Vec<_>>() {
+                        if !remaining.contains(&key) {
+                            remaining.push(key);
                         }
-                        self.stats.takeovers_refused += 1;
                     }
                 }
-            }
-            // 3. The fallback: into the curve, within the band.
-            let (outcome, kind) = match outcome {
-                Some(done) => done,
-                None => {
-                    let params =
-                        LiquidateParams { max_base: None, riskiest_first, mode: LiquidationMode::IntoCurve };
-                    (
-                        self.send_liquidation(transport, &address, snapshot, params, &curve_remaining).await,
-                        StepKind::Curve,
-                    )
-                }
+                taken_over_in.push(market_index);
+                (StepKind::Takeover, params, remaining)
+            } else {
+                // 3. The fallback: into the curve, within the band.
+                let params =
+                    LiquidateParams { max_base: None, riskiest_first, mode: LiquidationMode::IntoCurve };
+                (StepKind::Curve, params, curve_remaining)
             };
-            match outcome {
-                Ok(()) => {
-                    self.stats.liquidations += 1;
-                    match kind {
-                        StepKind::Takeover => self.stats.takeovers += 1,
-                        StepKind::CurveTowardOracle => self.stats.curve_toward_oracle += 1,
-                        StepKind::Curve => {}
-                    }
-                    info!(account = %address, market = market_index, ?kind, "liquidation step");
+            let instruction = ix::liquidate(
+                &self.wallet.pubkey(),
+                &self.account,
+                &liquidation.address,
+                &snapshot.oracles(),
+                params,
+                &remaining,
+            );
+            wave.push(PlannedStep { account: liquidation.address, market_index, kind, instruction });
+        }
+        Ok(wave)
+    }
+
+    /// Counts one step's outcome and decides what the account needs next.
+    fn record_step(&mut self, liquidation: &mut Liquidation, step: &PlannedStep, result: ClientResult<()>) {
+        liquidation.attempts += 1;
+        let error = match result {
+            Ok(()) => {
+                liquidation.steps += 1;
+                self.stats.liquidations += 1;
+                match step.kind {
+                    StepKind::Takeover => self.stats.takeovers += 1,
+                    StepKind::CurveTowardOracle => self.stats.curve_toward_oracle += 1,
+                    StepKind::Curve => {}
                 }
-                Err(e) if e.is(VammError::NotLiquidatable) || e.is(VammError::NoPosition) => {
-                    // Refused before our first step: someone else got there.
-                    if step == 0 {
-                        self.stats.races_lost += 1;
-                    }
-                    break;
-                }
-                Err(e) if e.is(VammError::SelfLiquidation) => {
-                    self.stats.waiting += 1;
-                    self.skip.liquidate.insert(address);
-                    break;
-                }
-                Err(e) => {
-                    self.failed("liquidate", &e);
-                    break;
-                }
+                info!(account = %step.account, market = step.market_index, kind = ?step.kind, "liquidation step");
+                return;
             }
+            Err(e) => e,
+        };
+        if error.is(VammError::NotLiquidatable) || error.is(VammError::NoPosition) {
+            // Healthy now, or flat; refused before any step of ours:
+            // someone else got there.
+            if liquidation.steps == 0 {
+                self.stats.races_lost += 1;
+            }
+            liquidation.finished = true;
+        } else if error.is(VammError::SelfLiquidation) {
+            self.stats.waiting += 1;
+            self.skip.liquidate.insert(step.account);
+            liquidation.finished = true;
+        } else if step.kind == StepKind::CurveTowardOracle && is_partial_step_refusal(&error) {
+            // The curve's room moved: the next wave goes to the oracle.
+            liquidation.toward_refused = true;
+        } else if step.kind == StepKind::Takeover {
+            // Anything about the keeper's own side (its margin, a cap, a
+            // reduce-only market, one of its own markets' oracles) leaves
+            // the curve to the next wave.
+            if !is_takeover_refusal(&error) {
+                warn!(error = %error, "takeover refused; liquidating into the curve");
+            }
+            self.stats.takeovers_refused += 1;
+            liquidation.takeover_refused = true;
+        } else {
+            self.failed("liquidate", &error);
+            liquidation.finished = true;
         }
     }
 
-    async fn send_liquidation<T: Transport>(
-        &mut self,
-        transport: &mut T,
-        liquidatee: &Pubkey,
-        snapshot: &MarketSnapshot,
-        params: LiquidateParams,
-        remaining: &[Pubkey],
-    ) -> ClientResult<()> {
-        let ix = ix::liquidate(
-            &self.wallet.pubkey(),
-            &self.account,
-            liquidatee,
-            &snapshot.oracles(),
-            params,
-            remaining,
-        );
-        self.send(transport, &[ix]).await
-    }
-
     /// Most base the keeper takes over in `snapshot`'s market now,
-    /// `BASE_PRECISION`: what keeps its position within
-    /// `max_position_notional` and commits at most `margin_use_bps` of its
-    /// free collateral at the market's initial ratio (0 when the market is
-    /// not active or has no usable price).
+    /// `BASE_PRECISION`, and the initial margin it commits: what keeps its
+    /// position within `max_position_notional` and commits at most
+    /// `margin_use_bps` of its free collateral (initial equity above the
+    /// initial requirement), less `reserved` (quote native: margin this
+    /// wave's earlier takeovers committed), at the market's initial ratio.
+    /// `None` when the market is not active, has no usable price, or the
+    /// room is under the smallest takeover worth a transaction.
     fn takeover_room(
         &self,
         book: &PriceBook,
         mine: &TraderAccount,
         snapshot: &MarketSnapshot,
         clock: OracleClock,
-    ) -> u64 {
+        reserved: u128,
+    ) -> Option<TakeoverRoom> {
         let config = self.config.takeover;
         let market = &snapshot.market;
         let (Ok(MarketStatus::Active), Ok(oracle)) = (market.status(), snapshot.oracle_price(clock)) else {
-            return 0;
+            return None;
         };
-        let Ok(margin) = book.margin(mine) else { return 0 };
-        let Ok(initial_equity) = margin.initial_equity() else { return 0 };
+        let margin = book.margin(mine).ok()?;
+        let initial_equity = margin.initial_equity().ok()?;
         let free = (initial_equity - margin.initial_required as i128).max(0) as u128;
-        let committed = free * config.margin_use_bps as u128 / BPS_DENOMINATOR as u128;
+        let committed =
+            (free * config.margin_use_bps as u128 / BPS_DENOMINATOR as u128).saturating_sub(reserved);
         let held = mine.positions.iter().find(|p| p.base != 0 && p.market_index == snapshot.index());
         let held_notional = held.map_or(0, |p| notional(p.base, oracle, true).unwrap_or(u64::MAX));
         let cap = config.max_position_notional.min(market.risk.max_position_notional);
         let cap_room = cap.saturating_sub(held_notional) as u128;
         let at_cap = held_notional.saturating_add(cap_room as u64);
-        let Ok(ratio) = progressive_ratio(market.risk.initial_ratio, market.risk.initial_imf_factor, at_cap)
-        else {
-            return 0;
-        };
+        let ratio =
+            progressive_ratio(market.risk.initial_ratio, market.risk.initial_imf_factor, at_cap).ok()?;
         let margin_room = committed * RATIO_PRECISION as u128 / ratio.max(1) as u128;
         let room = cap_room.min(margin_room);
         if room < config.min_takeover_notional.max(MIN_TRADE_NOTIONAL) as u128 {
-            return 0;
+            return None;
         }
-        (room * BASE_PRECISION as u128 / oracle as u128).min(i64::MAX as u128) as u64
+        let base = (room * BASE_PRECISION as u128 / oracle as u128).min(i64::MAX as u128) as u64;
+        // Rounded up: a reservation never undercounts.
+        let margin = (room * ratio as u128).div_ceil(RATIO_PRECISION as u128);
+        (base > 0).then_some(TakeoverRoom { base, margin })
     }
 
     /// Unwinds every position the keeper's account holds (run it from an
@@ -977,6 +1048,50 @@ enum StepKind {
     CurveTowardOracle,
     Takeover,
     Curve,
+}
+
+/// One account's liquidation within a pass.
+#[derive(Debug)]
+struct Liquidation {
+    address: Pubkey,
+    /// Steps that landed.
+    steps: usize,
+    /// Steps sent, refused ones included.
+    attempts: usize,
+    /// The curve's room toward the oracle was refused: go to the oracle.
+    toward_refused: bool,
+    /// A takeover was refused for the keeper's own reasons: use the curve.
+    takeover_refused: bool,
+    finished: bool,
+}
+
+impl Liquidation {
+    fn new(address: Pubkey) -> Self {
+        Liquidation {
+            address,
+            steps: 0,
+            attempts: 0,
+            toward_refused: false,
+            takeover_refused: false,
+            finished: false,
+        }
+    }
+}
+
+/// A liquidation step planned for a wave.
+struct PlannedStep {
+    account: Pubkey,
+    market_index: u16,
+    kind: StepKind,
+    instruction: Instruction,
+}
+
+/// What a takeover may take: base (`BASE_PRECISION`) and the initial
+/// margin it commits (quote native).
+#[derive(Clone, Copy, Debug)]
+struct TakeoverRoom {
+    base: u64,
+    margin: u128,
 }
 
 /// Base a liquidation of a `base` position closes into the curve to bring
