@@ -6,6 +6,11 @@
 //! `cargo run -p xtask -- idl --check`  fails when the committed IDL differs
 //!                                      from the one the source builds.
 //! `cargo run -p xtask -- idl --print`  writes it and prints it.
+//! `cargo run -p xtask -- ts-vectors`   rewrites the TypeScript SDK's
+//!                                      golden vectors from the Rust client
+//!                                      (`app/ts/test/vectors`); the test
+//!                                      that writes them fails when the
+//!                                      committed ones are stale.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,9 +21,36 @@ fn main() -> ExitCode {
         ["idl"] => run(Mode::Write),
         ["idl", "--check"] => run(Mode::Check),
         ["idl", "--print"] => run(Mode::Print),
+        ["ts-vectors"] => ts_vectors(),
         _ => {
-            eprintln!("usage: cargo run -p xtask -- idl [--check | --print]");
+            eprintln!("usage: cargo run -p xtask -- idl [--check | --print] | ts-vectors");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the Rust client's vector test with `VAMM_WRITE_VECTORS` set: it
+/// builds every vector with the client's own builders and writes them.
+fn ts_vectors() -> ExitCode {
+    let root = workspace_root();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .args(["test", "--locked", "-p", "vamm-client", "--test", "ts_vectors"])
+        .env("VAMM_WRITE_VECTORS", "1")
+        .status();
+    match status {
+        Ok(status) if status.success() => {
+            println!("wrote app/ts/test/vectors/instructions.json");
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            eprintln!("the vector test failed ({status})");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("cannot run cargo: {error}");
+            ExitCode::FAILURE
         }
     }
 }
