@@ -474,9 +474,13 @@ impl Keeper {
     /// (`max_in_flight` at a time). Steps in one market are sequenced (the
     /// riskiest account's goes first; the next is sized against the curve
     /// it leaves, in the next wave), and takeovers in one wave share the
-    /// keeper's committed margin: each reserves what it uses, and lists the
-    /// markets of the wave's earlier takeovers among its accounts (the
-    /// keeper may hold them by the time it executes).
+    /// keeper's committed margin (`margin_use_bps` of the free margin read
+    /// at the wave's start, in total; the next wave reads it again): each
+    /// reserves what it may take, and lists the markets of the wave's other
+    /// takeovers among its accounts (they may land in any order, and the
+    /// keeper may hold those positions by the time it executes). A refused
+    /// curve or takeover step makes that account's next step try the
+    /// other way; a landed step clears that.
     async fn liquidate<T: Transport>(
         &mut self,
         transport: &mut T,
@@ -579,7 +583,7 @@ impl Keeper {
         let mut claimed: Vec<u16> = Vec::new();
         let mut reserved_margin = 0u128;
         let mut taken_over_in: Vec<u16> = Vec::new();
-        let mut wave = Vec::new();
+        let mut drafts = Vec::new();
         for (liquidation, account) in active.iter_mut().zip(read_traders) {
             let Some(trader) = account.as_ref().and_then(|a| crate::decode::trader_account(a).ok()) else {
                 liquidation.finished = true;
@@ -634,24 +638,15 @@ impl Keeper {
             } else if let (Some(room), Some(mine)) = (takeover, &mine) {
                 // The step takes at most the position: reserve for that.
                 let taken = u128::from(room.base.min(base.unsigned_abs()));
-                let reserve = (room.margin * taken).div_ceil(u128::from(room.base));
+                let reserve = room.margin.saturating_mul(taken).div_ceil(u128::from(room.base));
                 reserved_margin = reserved_margin.saturating_add(reserve);
                 let params = LiquidateParams {
                     max_base: Some(room.base),
                     riskiest_first,
                     mode: LiquidationMode::Takeover,
                 };
-                let mut remaining =
+                let remaining =
                     crate::valuation::takeover_accounts(&trader, mine, markets, Some(market_index));
-                for earlier in &taken_over_in {
-                    let accounts =
-                        markets.iter().filter(|m| m.index() == *earlier).flat_map(|m| m.valuation_accounts());
-                    for key in accounts.collect::<Vec<_>>() {
-                        if !remaining.contains(&key) {
-                            remaining.push(key);
-                        }
-                    }
-                }
                 taken_over_in.push(market_index);
                 (StepKind::Takeover, params, remaining)
             } else {
@@ -660,15 +655,27 @@ impl Keeper {
                     LiquidateParams { max_base: None, riskiest_first, mode: LiquidationMode::IntoCurve };
                 (StepKind::Curve, params, curve_remaining)
             };
-            let instruction = ix::liquidate(
-                &self.wallet.pubkey(),
-                &self.account,
-                &liquidation.address,
-                &snapshot.oracles(),
-                params,
-                &remaining,
-            );
-            wave.push(PlannedStep { account: liquidation.address, market_index, kind, instruction });
+            drafts.push((liquidation.address, market_index, kind, snapshot.oracles(), params, remaining));
+        }
+        // The wave's transactions may land in any order: every takeover
+        // lists the markets of all the wave's other takeovers, which the
+        // keeper may hold by the time it executes.
+        let mut wave = Vec::with_capacity(drafts.len());
+        for (account, market_index, kind, oracles, params, mut remaining) in drafts {
+            if kind == StepKind::Takeover {
+                let others = markets
+                    .iter()
+                    .filter(|m| m.index() != market_index && taken_over_in.contains(&m.index()))
+                    .flat_map(|m| m.valuation_accounts());
+                for key in others.collect::<Vec<_>>() {
+                    if !remaining.contains(&key) {
+                        remaining.push(key);
+                    }
+                }
+            }
+            let instruction =
+                ix::liquidate(&self.wallet.pubkey(), &self.account, &account, &oracles, params, &remaining);
+            wave.push(PlannedStep { account, market_index, kind, instruction });
         }
         Ok(wave)
     }
@@ -679,6 +686,9 @@ impl Keeper {
         let error = match result {
             Ok(()) => {
                 liquidation.steps += 1;
+                // A refusal decided one step: the next tries every way again.
+                liquidation.toward_refused = false;
+                liquidation.takeover_refused = false;
                 self.stats.liquidations += 1;
                 match step.kind {
                     StepKind::Takeover => self.stats.takeovers += 1,

@@ -181,7 +181,9 @@ async fn accounts_in_different_markets_are_liquidated_in_the_same_waves() {
 /// notional, 423 at 10%), not two. The riskier account is taken over, the
 /// other goes into the curve; each step restores its account's health.
 /// Without the reservation both would be taken over (846 USDC committed,
-/// which the program allows: its limit is the keeper's whole margin).
+/// which the program allows: its limit is the keeper's whole margin); the
+/// earlier one-account-at-a-time keeper took the second over as well, with
+/// a quarter of the free margin the first left.
 #[tokio::test]
 async fn takeovers_in_one_wave_share_the_keepers_committed_margin() {
     let mut env = TestEnv::new().await;
@@ -204,7 +206,7 @@ async fn takeovers_in_one_wave_share_the_keepers_committed_margin() {
         env.align_mark(&arb, market, 94 * PRICE).await.unwrap();
     }
     let done = keeper.tick(&mut env.rt).await.unwrap();
-    assert_eq!((done.liquidations, done.takeovers), (2, 1), "{done:?}");
+    assert_eq!((done.liquidations, done.takeovers, done.liquidation_waves), (2, 1, 2), "{done:?}");
     assert_eq!((done.takeovers_refused, done.errors), (0, 0), "{done:?}");
     let mine = env.trader_state(&keeper_trader.account).await;
     assert_eq!(mine.positions.iter().filter(|p| p.base != 0).count(), 1, "{:?}", mine.positions);
