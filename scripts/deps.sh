@@ -5,11 +5,16 @@
 # with apt-get (as root, or through sudo); elsewhere says what to install.
 set -euo pipefail
 
+# What clang-sys loads: libclang.so, libclang.so.N or libclang-N.so. Not
+# libclang-cpp.so, which some images carry without libclang itself (a
+# fresh machine here had only libclang-cpp14, and the build then failed).
 have_libclang() {
   [ -n "${LIBCLANG_PATH:-}" ] && return 0
-  local found
-  for found in /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/*-linux-gnu/libclang*.so* /usr/lib64/libclang*.so*; do
-    [ -e "$found" ] && return 0
+  local dir found
+  for dir in /usr/lib/llvm-*/lib /usr/lib/*-linux-gnu /usr/lib64; do
+    for found in "$dir"/libclang.so "$dir"/libclang.so.* "$dir"/libclang-[0-9]*.so*; do
+      [ -e "$found" ] && return 0
+    done
   done
   return 1
 }
