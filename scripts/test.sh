@@ -17,16 +17,17 @@ command -v npm >/dev/null || { echo "npm not found: install Node 20 and npm firs
 
 echo "== formatting"
 cargo fmt --all -- --check
-echo "== unit, property and real-runtime tests"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-cargo test --workspace --locked 2>&1 | tee "$log"
+# First: it installs the SDK the local validator's end-to-end test runs.
+echo "== TypeScript SDK (app/ts): generated code up to date, strict type check, tests against the Rust vectors"
+(cd app/ts && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check-generated && npm test --silent) 2>&1 | tee -a "$log"
+echo "== unit, property and real-runtime tests"
+cargo test --workspace --locked 2>&1 | tee -a "$log"
 echo "== the client builds without the in-process runtime (JSON-RPC only)"
 cargo check --quiet --locked -p vamm-client
 echo "== IDL is up to date"
 cargo run --quiet --locked -p xtask -- idl --check
-echo "== TypeScript SDK (app/ts): generated code up to date, strict type check, tests against the Rust vectors"
-(cd app/ts && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check-generated && npm test --silent) 2>&1 | tee -a "$log"
 # The math's fuzz targets, built and run briefly (needs the nightly
 # toolchain; says so and skips without it).
 echo "== coverage-guided fuzzing of the math"

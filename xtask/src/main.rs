@@ -29,30 +29,36 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the Rust client's vector test with `VAMM_WRITE_VECTORS` set: it
-/// builds every vector with the client's own builders and writes them.
+/// Runs the tests that write the TypeScript SDK's golden vectors with
+/// `VAMM_WRITE_VECTORS` set: the Rust client's instruction builders and
+/// PDAs, then the scripted in-process scenario (accounts, previews,
+/// remaining accounts, errors, compute budgets).
 fn ts_vectors() -> ExitCode {
     let root = workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .args(["test", "--locked", "-p", "vamm-client", "--test", "ts_vectors"])
-        .env("VAMM_WRITE_VECTORS", "1")
-        .status();
-    match status {
-        Ok(status) if status.success() => {
-            println!("wrote app/ts/test/vectors/instructions.json");
-            ExitCode::SUCCESS
-        }
-        Ok(status) => {
-            eprintln!("the vector test failed ({status})");
-            ExitCode::FAILURE
-        }
-        Err(error) => {
-            eprintln!("cannot run cargo: {error}");
-            ExitCode::FAILURE
+    let writers = [
+        ("vamm-client", "ts_vectors", "app/ts/test/vectors/instructions.json"),
+        ("vamm-sandbox", "ts_scenario", "app/ts/test/vectors/scenario.json"),
+    ];
+    for (package, test, file) in writers {
+        let status = std::process::Command::new(&cargo)
+            .current_dir(&root)
+            .args(["test", "--locked", "-p", package, "--test", test])
+            .env("VAMM_WRITE_VECTORS", "1")
+            .status();
+        match status {
+            Ok(status) if status.success() => println!("wrote {file}"),
+            Ok(status) => {
+                eprintln!("the vector test {package}/{test} failed ({status})");
+                return ExitCode::FAILURE;
+            }
+            Err(error) => {
+                eprintln!("cannot run cargo: {error}");
+                return ExitCode::FAILURE;
+            }
         }
     }
+    ExitCode::SUCCESS
 }
 
 /// The workspace this run is for. Read at run time (`cargo run` sets it):

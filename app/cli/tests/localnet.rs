@@ -4,7 +4,8 @@
 //! filter, and the keeper settling funding and liquidating after a price
 //! move, events read back from a confirmed transaction (its logs streamed
 //! and `getTransaction`), the deploy step (`gov migrate`) against the
-//! validator, and the RPC transport's expiry judged by the node. One
+//! validator, the RPC transport's expiry judged by the node, and the
+//! TypeScript SDK's trader flow run with Node. One
 //! validator serves every step, in order (the expiry runs beside them).
 #![allow(deprecated)]
 
@@ -138,6 +139,31 @@ fn migrate_steps(out: &Value) -> Vec<(String, String)> {
 fn position_base(shown: &Value, market: &str) -> Option<i64> {
     let positions = shown["positions"].as_array()?;
     positions.iter().find(|p| p["market"] == market)?["base"].as_i64()
+}
+
+/// Runs the TypeScript SDK's trader-flow example with Node (after `npm ci`
+/// when the SDK's locked dependencies are not installed yet) and returns
+/// the JSON line each step printed.
+fn typescript_trader_flow(rpc_url: &str, ws_url: &str, keypair: &Path) -> Vec<Value> {
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ts");
+    if !sdk.join("node_modules").exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&sdk)
+            .status()
+            .expect("npm runs (the SDK needs Node 20 and npm)");
+        assert!(status.success(), "npm ci in app/ts failed");
+    }
+    let out = std::process::Command::new("node")
+        .args(["--import", "tsx", "examples/trader-flow.ts", rpc_url, ws_url])
+        .arg(keypair)
+        .args(["1", "1", "0.01", "500"])
+        .current_dir(&sdk)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the TS flow failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"))).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -343,6 +369,28 @@ async fn trader_governance_and_keeper_flows_over_json_rpc() {
     let logs: Option<Vec<String>> = meta.log_messages.into();
     let fetched_events: Vec<CollateralDeposited> = events::events(&logs.expect("logs"));
     assert_eq!(fetched_events, deposited);
+
+    // The TypeScript SDK's trader flow (app/ts/examples/trader-flow.ts, the
+    // SDK README's example) against the same validator, in BTC on the
+    // newcomer's second sub-account.
+    publisher.publish().await.unwrap();
+    let (rpc_url, ws_url, keypair) = (net.rpc_url(), net.websocket_url(), newcomer.clone());
+    let flow = tokio::task::spawn_blocking(move || typescript_trader_flow(&rpc_url, &ws_url, &keypair));
+    let flow = flow.await.expect("the TS flow ran");
+    let steps: Vec<&str> = flow.iter().filter_map(|line| line["step"].as_str()).collect();
+    assert_eq!(steps, ["create", "deposit", "open", "health", "close", "withdraw"], "{flow:#?}");
+    assert_eq!(flow[3]["health"], "Healthy", "{flow:#?}");
+    assert_eq!(flow[5]["collateralAfter"], "0.000000", "{flow:#?}");
+    let second = ix::trader_pda(&d.newcomer.pubkey(), 1);
+    let second = fetch_trader(&mut keeper_rpc, &second).await.unwrap().expect("created by the TS flow");
+    assert_eq!((second.collateral, second.total_deposited), (0, 500_000_000));
+    assert!(second.open_positions().next().is_none());
+    // 500 in; out 500 less two 0.1% fees on ~600 and the spread.
+    assert!(
+        second.total_withdrawn > 497_000_000 && second.total_withdrawn < 500_000_000,
+        "{}",
+        second.total_withdrawn
+    );
     expiry.await.expect("the expiry check");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,3 +5,17 @@ export * from './generated/index';
 export * from './pdas';
 export * from './remaining';
 export * from './units';
+export * from './accounts';
+export * from './preview';
+export * from './transaction';
+export * from './errors';
+export { VammMathError } from './math/checked';
+export { LONG, SHORT, type Size, type TradeDirection } from './math/amm';
+export {
+  averageEntryPrice,
+  equity,
+  initialEquity,
+  notional,
+  unrealisedPnl,
+  type AccountMargin,
+} from './math/margin';

@@ -209,9 +209,18 @@ impl LocalRuntime {
         }
     }
 
-    /// Creates an SPL mint with `authority`.
+    /// Creates an SPL mint with `authority` at a new random address.
     pub async fn create_mint(&mut self, authority: &Pubkey, decimals: u8) -> ClientResult<Pubkey> {
-        let mint = Keypair::new();
+        self.create_mint_at(&Keypair::new(), authority, decimals).await
+    }
+
+    /// Creates an SPL mint with `authority` at `mint`'s address.
+    pub async fn create_mint_at(
+        &mut self,
+        mint: &Keypair,
+        authority: &Pubkey,
+        decimals: u8,
+    ) -> ClientResult<Pubkey> {
         let space = spl_token_interface::state::Mint::LEN;
         let lamports = self.minimum_balance(space).await;
         let ixs = [
@@ -231,7 +240,7 @@ impl LocalRuntime {
             )
             .map_err(|e| ClientError::Transport(e.to_string()))?,
         ];
-        self.send(&ixs, &[&mint]).await?;
+        self.send(&ixs, &[mint]).await?;
         Ok(mint.pubkey())
     }
 
