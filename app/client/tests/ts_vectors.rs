@@ -11,9 +11,12 @@ use serde_json::{json, Value};
 use solana_instruction::Instruction;
 use solana_pubkey::Pubkey;
 use std::path::PathBuf;
-use vamm::instructions::{ClosePositionParams, LiquidateParams, LiquidationMode, OpenPositionParams};
+use vamm::instructions::{
+    ClosePositionParams, CreateMarketParams, LiquidateParams, LiquidationMode, MarketParamsUpdate,
+    OpenPositionParams,
+};
 use vamm::math::amm::{Direction, TradeSize};
-use vamm::state::GovernanceAction;
+use vamm::state::{GovernanceAction, MarketStatus, OracleSource};
 use vamm_client::ix::{self, MarketOracles, TradeAccounts};
 
 fn key(tag: u8) -> Pubkey {
@@ -231,6 +234,170 @@ fn instructions(idl: &Value) -> Vec<Value> {
     ]
 }
 
+/// The instructions `instructions` leaves out: admin, governance, keeper
+/// and staking ones, so every instruction of the IDL has a vector.
+fn more_instructions(idl: &Value) -> Vec<Value> {
+    let admin = key(30);
+    let sol = MarketOracles { market: ix::market_pda(0), primary: key(10), secondary: Some(key(11)) };
+    let eth = MarketOracles { market: ix::market_pda(2), primary: key(13), secondary: None };
+    let trader = ix::trader_pda(&key(1), 0);
+    let mint = key(2);
+    let params = CreateMarketParams {
+        market_index: 3,
+        name: *b"DOGE-PERP\0\0\0\0\0\0\0",
+        primary_source: OracleSource::Pyth,
+        primary_feed_id: [0xA1; 32],
+        secondary_source: Some(OracleSource::Switchboard),
+        secondary_feed_id: [0xB2; 32],
+        max_staleness_secs: 120,
+        max_confidence_bps: 100,
+        consensus_band_bps: 150,
+        sqrt_k: 40_000_000_000_000 * 3,
+        min_price: 20_000,
+        max_price: 2_000_000,
+        initial_ratio: 100_000,
+        maintenance_ratio: 50_000,
+        initial_imf_factor: 100,
+        maintenance_imf_factor: 50,
+        mark_oracle_band_bps: 1_000,
+        max_oracle_jump_bps: 3_000,
+        price_confirmation_secs: 60,
+        min_oracle_samples: 3,
+        initial_profit_weight_bps: 5_000,
+        max_slot_move_bps: 1_000,
+        max_open_interest: 50_000_000_000_000,
+        max_position_notional: 10_000_000_000_000,
+        taker_fee_bps: 10,
+        insurance_share_bps: 3_000,
+        pnl_pool_share_bps: 3_000,
+        fee_pool_share_bps: 2_000,
+        funding_period_secs: 3_600,
+        max_funding_rate_bps: 50,
+        liquidation_fee_bps: 100,
+        liquidator_share_bps: 5_000,
+        max_liquidation_fraction_bps: 5_000,
+        liquidation_buffer_ratio: 10_000,
+        repeg_gap_bps: 300,
+        repeg_delay_secs: 1_800,
+    };
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let params_json = json!({
+        "marketIndex": 3, "name": hex(&params.name), "primarySource": 0, "primaryFeedId": hex(&[0xA1; 32]),
+        "secondarySource": 1, "secondaryFeedId": hex(&[0xB2; 32]), "maxStalenessSecs": 120,
+        "maxConfidenceBps": 100, "consensusBandBps": 150, "sqrtK": (40_000_000_000_000u128 * 3).to_string(),
+        "minPrice": "20000", "maxPrice": "2000000", "initialRatio": 100_000, "maintenanceRatio": 50_000,
+        "initialImfFactor": 100, "maintenanceImfFactor": 50, "markOracleBandBps": 1_000,
+        "maxOracleJumpBps": 3_000, "priceConfirmationSecs": 60, "minOracleSamples": 3,
+        "initialProfitWeightBps": 5_000, "maxSlotMoveBps": 1_000, "maxOpenInterest": "50000000000000",
+        "maxPositionNotional": "10000000000000", "takerFeeBps": 10, "insuranceShareBps": 3_000,
+        "pnlPoolShareBps": 3_000, "feePoolShareBps": 2_000, "fundingPeriodSecs": 3_600,
+        "maxFundingRateBps": 50, "liquidationFeeBps": 100, "liquidatorShareBps": 5_000,
+        "maxLiquidationFractionBps": 5_000, "liquidationBufferRatio": 10_000, "repegGapBps": 300,
+        "repegDelaySecs": 1_800,
+    });
+    let update = MarketParamsUpdate {
+        initial_ratio: Some(120_000),
+        taker_fee_bps: Some(7),
+        max_open_interest: Some(123_456_789_012),
+        repeg_delay_secs: Some(3_600),
+        ..MarketParamsUpdate::default()
+    };
+    let update_json = json!({ "maxStalenessSecs": null, "maxConfidenceBps": null, "consensusBandBps": null, "initialRatio": 120_000, "maintenanceRatio": null, "initialImfFactor": null, "maintenanceImfFactor": null, "markOracleBandBps": null, "maxOracleJumpBps": null, "priceConfirmationSecs": null, "minOracleSamples": null, "initialProfitWeightBps": null, "maxSlotMoveBps": null, "maxOpenInterest": "123456789012", "maxPositionNotional": null, "takerFeeBps": 7, "insuranceShareBps": null, "pnlPoolShareBps": null, "feePoolShareBps": null, "maxFundingRateBps": null, "liquidationFeeBps": null, "liquidatorShareBps": null, "maxLiquidationFractionBps": null, "liquidationBufferRatio": null, "repegGapBps": null, "repegDelaySecs": 3_600 });
+    let mut without_secondary = params_json.clone();
+    without_secondary["secondarySource"] = Value::Null;
+    let depth = GovernanceAction::UpdateDepth { market_index: 2, sqrt_k: 7, max_cost: 8 };
+    vec![
+        vector(
+            idl,
+            "initialize_exchange",
+            &ix::initialize_exchange(&admin, &mint, key(31)),
+            json!({ "guardian": key(31).to_string() }),
+        ),
+        vector(
+            idl,
+            "propose_admin",
+            &ix::propose_admin(&admin, key(32)),
+            json!({ "newAdmin": key(32).to_string() }),
+        ),
+        vector(idl, "accept_admin", &ix::accept_admin(&key(32)), json!({})),
+        vector(
+            idl,
+            "set_guardian",
+            &ix::set_guardian(&admin, key(33)),
+            json!({ "guardian": key(33).to_string() }),
+        ),
+        vector(
+            idl,
+            "set_lookup_table",
+            &ix::set_lookup_table(&admin, key(34)),
+            json!({ "lookupTable": key(34).to_string() }),
+        ),
+        vector(idl, "execute_proposal", &ix::execute_proposal(&key(35), 4, &depth), json!({})),
+        vector(
+            idl,
+            "execute_proposal",
+            &ix::execute_proposal(&key(35), 5, &GovernanceAction::SetTreasury { treasury: key(36) }),
+            json!({}),
+        ),
+        vector(idl, "cancel_proposal", &ix::cancel_proposal(&admin, 6), json!({})),
+        vector(
+            idl,
+            "create_market",
+            &ix::create_market(&key(35), 7, params.clone(), key(14), Some(key(15))),
+            json!({ "params": params_json.clone() }),
+        ),
+        vector(
+            idl,
+            "create_market",
+            &ix::create_market(
+                &key(35),
+                8,
+                CreateMarketParams { secondary_source: None, ..params },
+                key(14),
+                None,
+            ),
+            json!({ "params": without_secondary }),
+        ),
+        vector(
+            idl,
+            "withdraw_treasury",
+            &ix::withdraw_treasury(&key(35), &sol.market, &key(36), &mint),
+            json!({}),
+        ),
+        vector(idl, "close_trader_account", &ix::close_trader_account(&key(1), &trader), json!({})),
+        vector(idl, "update_twaps", &ix::update_twaps(&key(35), &sol), json!({})),
+        vector(
+            idl,
+            "resolve_bankruptcy",
+            &ix::resolve_bankruptcy(&key(35), &eth.market, &trader, &mint, &[sol.market, ix::market_pda(1)]),
+            json!({}),
+        ),
+        vector(
+            idl,
+            "sweep_insurance_fees",
+            &ix::sweep_insurance_fees(&key(35), &eth.market, &mint),
+            json!({}),
+        ),
+        vector(idl, "create_insurance_stake", &ix::create_insurance_stake(&key(1)), json!({})),
+        vector(idl, "unstake", &ix::unstake(&key(1), &key(3), &mint, &ix::all_markets(3)), json!({})),
+        vector(
+            idl,
+            "update_market_params",
+            &ix::update_market_params(&admin, &sol.market, update),
+            json!({ "update": update_json }),
+        ),
+        vector(
+            idl,
+            "set_market_status",
+            &ix::set_market_status(&admin, &eth.market, MarketStatus::Paused),
+            json!({ "status": 2 }),
+        ),
+        vector(idl, "repeg", &ix::repeg(&key(35), &sol), json!({})),
+        vector(idl, "settle_market", &ix::settle_market(&admin, &eth), json!({})),
+        vector(idl, "settle_position", &ix::settle_position(&key(35), &eth.market, &trader), json!({})),
+    ]
+}
+
 fn pdas() -> Value {
     let owner = key(1);
     let exchange = ix::exchange_pda();
@@ -266,7 +433,19 @@ fn typescript_vectors_are_current() {
     let root = workspace();
     let idl: Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("idl/vamm.json")).unwrap()).unwrap();
-    let vectors = json!({ "instructions": instructions(&idl), "pdas": pdas() });
+    let mut all = instructions(&idl);
+    all.extend(more_instructions(&idl));
+    let names: std::collections::BTreeSet<&str> =
+        all.iter().filter_map(|v| v["instruction"].as_str()).collect();
+    let missing: Vec<&str> = idl["instructions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["name"].as_str())
+        .filter(|n| !names.contains(n))
+        .collect();
+    assert!(missing.is_empty(), "instructions without a vector: {missing:?}");
+    let vectors = json!({ "instructions": all, "pdas": pdas() });
     let text = serde_json::to_string_pretty(&vectors).unwrap() + "\n";
     let path = root.join("app/ts/test/vectors/instructions.json");
     if std::env::var_os("VAMM_WRITE_VECTORS").is_some() {

@@ -42,6 +42,7 @@ const hex = (data: Uint8Array) => Buffer.from(data).toString('hex');
  * as null or their value. */
 function normalize(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return hex(value);
   if (Array.isArray(value)) return value.map(normalize);
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
@@ -77,9 +78,13 @@ for (const [i, vector] of vectors.instructions.entries()) {
       input[camel(account.name!)] = account.signer ? createNoopSigner(key) : key;
     }
     const built = generated[`get${name}Instruction`]!(input) as Instruction;
+    // Remaining accounts share one role per instruction (read-only, or
+    // written for a bankruptcy's claim markets).
+    const writable = vector.remaining.some((r) => r.writable);
     const withRemaining = sdk.withRemainingAccounts(
       built,
       vector.remaining.map((r) => address(r.address)),
+      writable ? AccountRole.WRITABLE : AccountRole.READONLY,
     );
     assert.equal(hex(withRemaining.data as Uint8Array), vector.data, 'data bytes');
     const expected = [...vector.accounts, ...vector.remaining].map((a) => ({ address: a.address, role: role(a) }));
@@ -88,10 +93,16 @@ for (const [i, vector] of vectors.instructions.entries()) {
   });
 }
 
-test('the remaining accounts of every vector are read-only non-signers (what the helper appends)', () => {
+test('every instruction of the IDL has a vector, and remaining accounts are non-signers of one role', () => {
+  const idl = JSON.parse(readFileSync(new URL('../../../idl/vamm.json', import.meta.url), 'utf8')) as {
+    instructions: { name: string }[];
+  };
+  const covered = new Set(vectors.instructions.map((v) => v.instruction));
+  assert.deepEqual(idl.instructions.map((i) => i.name).filter((n) => !covered.has(n)), []);
   for (const vector of vectors.instructions) {
+    const writable = vector.instruction === 'resolve_bankruptcy';
     for (const account of vector.remaining) {
-      assert.deepEqual([account.signer, account.writable], [false, false], vector.instruction);
+      assert.deepEqual([account.signer, account.writable], [false, writable], vector.instruction);
     }
   }
 });
