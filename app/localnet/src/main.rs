@@ -126,9 +126,14 @@ async fn run(args: Args, mut out: Box<dyn Write + Send>) -> Result<(), String> {
     }
     let mut publisher = net.publisher();
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(args.publish_every));
+    // One listener for the whole loop: a fresh `ctrl_c()` per iteration
+    // misses a signal that arrives while a publication is being sent
+    // (found by tests/ctrl_c.rs).
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut stop => break,
             _ = ticker.tick() => {
                 publisher.step();
                 // A missed publication is the oracle going quiet for an
@@ -140,6 +145,15 @@ async fn run(args: Args, mut out: Box<dyn Write + Send>) -> Result<(), String> {
         }
     }
     eprintln!("stopping the validator");
+    // The validator's shutdown can wait forever on its own threads (found
+    // by tests/ctrl_c.rs: still running a minute after SIGINT), and the
+    // ledger is a new temporary one each start: give the drop 10 s, then
+    // leave anyway.
+    std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_secs(10));
+        eprintln!("the validator did not stop within 10 s; exiting");
+        std::process::exit(0);
+    });
     drop(publisher);
     drop(net);
     Ok(())
@@ -173,4 +187,7 @@ fn main() {
         eprintln!("error: {e}");
         std::process::exit(1);
     }
+    // Not dropping the runtime: it would wait on the validator's blocking
+    // tasks, which never end.
+    std::process::exit(0);
 }
