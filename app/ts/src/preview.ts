@@ -17,7 +17,7 @@ import {
   type Size,
   type TradeDirection,
 } from './math/amm';
-import { add, fail, mulDivU64, saturating, sub, U64_MAX, VammMathError } from './math/checked';
+import { abs, add, fail, mulDivU64, saturating, sub, U64_MAX, VammMathError } from './math/checked';
 import { MARKET_STATUS_SETTLED } from './math/constants';
 import {
   accountMargin,
@@ -148,7 +148,6 @@ export function accruedIndices(market: Market, nowTs: bigint): [bigint, bigint] 
   const f = market.funding;
   const end = nowTs < f.rateUntilTs ? nowTs : f.rateUntilTs;
   const elapsed = saturating(end - f.lastAccrualTs, 'i64');
-  const abs = (v: bigint) => (v < 0n ? -v : v);
   const moved = accrue({
     perPeriod: f.perPeriodPayment,
     periodSecs: BigInt(f.periodSecs),
